@@ -1,0 +1,77 @@
+"""The exception family of hf-testgen. Every error the package raises on purpose is one of these."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+HubFailure = Literal[
+    "offline", "disabled", "rate_limited", "timeout", "server_error", "not_found", "bad_response"
+]
+
+
+class HfTestgenError(Exception):
+    """Base class of every error raised by hf-testgen on purpose."""
+
+
+# --- bad input -----------------------------------------------------------------------------
+class UsageError(HfTestgenError, ValueError):
+    """A value given by the user is not one we accept; the message names it and the valid ones."""
+
+
+class UnknownModelTypeError(UsageError):
+    """The model type is not known; `.suggestions` holds the closest known names."""
+
+    def __init__(self, model_type: str, suggestions: list[str]) -> None:
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; see --list-tasks"
+        super().__init__(f"unknown model type {model_type!r}{hint}")
+        self.model_type = model_type
+        self.suggestions = suggestions
+
+
+class UnsupportedTaskError(UsageError):
+    """The model type cannot do the task; `.supported` lists what it can do."""
+
+    def __init__(self, model_type: str, task: str, supported: list[str]) -> None:
+        can_do = ", ".join(supported) or "nothing we know of"
+        super().__init__(f"model type {model_type!r} cannot do task {task!r}; it can do: {can_do}")
+        self.model_type = model_type
+        self.task = task
+        self.supported = supported
+
+
+# --- the Hub -----------------------------------------------------------------------------
+class HubUnavailableError(HfTestgenError, ConnectionError):
+    """The live Hub could not answer in time; `.reason` says why (see `HubFailure`)."""
+
+    def __init__(self, reason: HubFailure, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# --- registry ------------------------------------------------------------------------------
+class RegistryError(HfTestgenError, ValueError):
+    """`model_registry.json` (or `benchmarks.json`) is missing, corrupt or invalid; `.path` names it."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+# --- selection -----------------------------------------------------------------------------
+class LevelSkipped(HfTestgenError):
+    """A level of the selection chain gave no answer; the message is recorded as the reason."""
+
+
+class NoModelFitsError(HfTestgenError):
+    """No known model meets a hard constraint; `.nearest` is the closest option (or None)."""
+
+    def __init__(self, constraint: str, nearest: str | None, message: str) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+        self.nearest = nearest
+
+
+# --- generator -----------------------------------------------------------------------------
+class GenerationError(HfTestgenError):
+    """A test file could not be generated (unsupported family, unsafe value, existing foreign file)."""

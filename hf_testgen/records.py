@@ -1,0 +1,277 @@
+"""Typed records shared by every module: candidates, sizes, selections.
+
+This is a leaf module: it imports nothing from the package. Raw Hub keys (camelCase) are read
+in two places only: `ModelCandidate.from_model_info` for Hub answers and
+`ModelCandidate.from_dict` for rows of `model_registry.json`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal, get_args
+
+Framework = Literal["pytorch", "tensorflow", "jax", "onnx"]
+SizeMethod = Literal["safetensors", "weight_files", "param_count", "name", "size_word", "typical"]
+Source = Literal["api", "registry", "size-fallback", "static-default"]
+Dtype = Literal["fp32", "fp16", "bf16", "int8"]
+
+FRAMEWORKS: tuple[str, ...] = get_args(Framework)
+SIZE_METHODS: tuple[str, ...] = get_args(SizeMethod)
+SOURCES: tuple[str, ...] = get_args(Source)
+EXACT_SIZE_METHODS = frozenset({"safetensors", "weight_files"})
+
+# Same rules as huggingface_hub's REPO_ID_REGEX (utils/_validators.py), kept here so that the
+# static path does not import huggingface_hub, plus its extra checks ("--", "..", ".git").
+_REPO_ID_RE = re.compile(r"(\b[\w\-.]{1,96}\b/)?\b[\w\-.]{1,96}\b")
+_REVISION_RE = re.compile(r"[0-9a-f]{40}")
+_MODEL_TYPE_RE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
+
+
+def validate_model_id(model_id: object) -> str:
+    """Return `model_id` if it is a valid Hub repo id, else raise `ValueError`.
+
+    Raises:
+        ValueError: the id does not follow the Hub's repo-id rules (the message names it).
+    """
+    if (
+        not isinstance(model_id, str)
+        or not _REPO_ID_RE.fullmatch(model_id)
+        or "--" in model_id
+        or ".." in model_id
+        or model_id.endswith(".git")
+    ):
+        raise ValueError(
+            f"invalid model id {model_id!r}: expected 'name' or 'namespace/name' with letters, digits, "
+            "'-', '_' or '.', at most 96 characters each"
+        )
+    return model_id
+
+
+def validate_revision(revision: object) -> str:
+    """Return `revision` if it is a full 40-hex commit sha, else raise `ValueError`."""
+    if not isinstance(revision, str) or not _REVISION_RE.fullmatch(revision):
+        raise ValueError(f"invalid revision {revision!r}: expected a 40-character lowercase hex commit sha")
+    return revision
+
+
+def validate_model_type(model_type: object) -> str:
+    """Return `model_type` if it is a plausible transformers model type name, else raise `ValueError`."""
+    if not isinstance(model_type, str) or not _MODEL_TYPE_RE.fullmatch(model_type):
+        raise ValueError(
+            f"invalid model type {model_type!r}: expected lowercase letters, digits, '-' or '_' (e.g. 'bert', 'gpt-j')"
+        )
+    return model_type
+
+
+@dataclass(frozen=True)
+class SizeEstimate:
+    """The size of a checkpoint's weights and how it was known."""
+
+    bytes: int
+    method: SizeMethod
+    detail: str = ""  # e.g. "F32: 110,106,428 params" or "token '7b'"
+
+    @property
+    def mb(self) -> float:
+        return round(self.bytes / 1_000_000, 1)
+
+    @property
+    def exact(self) -> bool:
+        return self.method in EXACT_SIZE_METHODS
+
+
+@dataclass(frozen=True)
+class WeightFile:
+    """One file of a repository (a `siblings` entry): name and, when the Hub said, size in bytes."""
+
+    name: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelCandidate:
+    """One Hub checkpoint and the facts selection needs about it."""
+
+    # identity
+    model_id: str
+    model_type: str | None = None
+    sha: str | None = None
+    # popularity
+    downloads: int = 0
+    likes: int = 0
+    trending_score: float = 0.0
+    last_modified: datetime | None = None
+    # capability
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    tags: tuple[str, ...] = ()
+    frameworks: tuple[Framework, ...] = ()
+    # access
+    gated: bool = False
+    disabled: bool = False
+    private: bool = False
+    # size
+    parameters: tuple[tuple[str, int], ...] = ()  # safetensors parameter count per dtype
+    parameters_total: int | None = None  # the Hub's own "total" (may disagree with the sum)
+    siblings: tuple[WeightFile, ...] = ()
+    size: SizeEstimate | None = None
+    # provenance: where the facts about this candidate came from
+    fact_source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def size_mb(self) -> float | None:
+        return self.size.mb if self.size else None
+
+    @property
+    def is_tiny_test_model(self) -> bool:
+        return "tiny-random" in self.model_id.lower()
+
+    @classmethod
+    def from_model_info(
+        cls, info: Any, *, model_type: str | None = None, fact_source: str = "hub-api"
+    ) -> ModelCandidate:
+        """Build a candidate from a `huggingface_hub.ModelInfo` (list_models or model_info answer)."""
+        safetensors = getattr(info, "safetensors", None)
+        parameters: tuple[tuple[str, int], ...] = ()
+        total = None
+        if safetensors is not None:
+            parameters = tuple(sorted((str(k), int(v)) for k, v in (safetensors.parameters or {}).items()))
+            total = safetensors.total
+        siblings = tuple(
+            WeightFile(name=s.rfilename, size=(s.lfs.size if s.lfs is not None else s.size))
+            for s in (getattr(info, "siblings", None) or ())
+        )
+        config = getattr(info, "config", None) or {}
+        return cls(
+            model_id=info.id,
+            model_type=model_type or (config.get("model_type") if isinstance(config, dict) else None),
+            sha=getattr(info, "sha", None),
+            downloads=int(getattr(info, "downloads", None) or 0),
+            likes=int(getattr(info, "likes", None) or 0),
+            trending_score=float(getattr(info, "trending_score", None) or 0.0),
+            last_modified=_aware(getattr(info, "last_modified", None)),
+            pipeline_tag=getattr(info, "pipeline_tag", None),
+            library_name=getattr(info, "library_name", None),
+            tags=tuple(getattr(info, "tags", None) or ()),
+            gated=bool(getattr(info, "gated", False)),  # False, "auto" or "manual"
+            disabled=bool(getattr(info, "disabled", False)),
+            private=bool(getattr(info, "private", False)),
+            parameters=parameters,
+            parameters_total=total,
+            siblings=siblings,
+            fact_source=fact_source,
+        )
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> ModelCandidate:
+        """Build a candidate from one row of `model_registry.json` (see docs/registry.md)."""
+        size = None
+        if row.get("size_mb") is not None:
+            size = SizeEstimate(
+                bytes=int(round(float(row["size_mb"]) * 1_000_000)),
+                method=row.get("size_method", "typical"),
+                detail=row.get("size_detail", ""),
+            )
+        last_modified = row.get("last_modified")
+        return cls(
+            model_id=row["id"],
+            model_type=row.get("model_type"),
+            sha=row.get("sha"),
+            downloads=int(row.get("downloads") or 0),
+            likes=int(row.get("likes") or 0),
+            trending_score=float(row.get("trending_score") or 0.0),
+            last_modified=_parse_datetime(last_modified) if last_modified else None,
+            pipeline_tag=row.get("pipeline_tag"),
+            library_name=row.get("library_name"),
+            tags=tuple(row.get("tags") or ()),
+            frameworks=tuple(row.get("frameworks") or ()),
+            gated=bool(row.get("gated", False)),
+            disabled=bool(row.get("disabled", False)),
+            private=bool(row.get("private", False)),
+            parameters_total=row.get("parameters"),
+            size=size,
+            fact_source=row.get("source", ""),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The registry row for this candidate, without empty fields."""
+        row: dict[str, Any] = {
+            "id": self.model_id,
+            "model_type": self.model_type,
+            "sha": self.sha,
+            "downloads": self.downloads,
+            "likes": self.likes,
+            "trending_score": self.trending_score,
+            "pipeline_tag": self.pipeline_tag,
+            "library_name": self.library_name,
+            "frameworks": list(self.frameworks),
+            "parameters": self.parameters_total or (sum(n for _, n in self.parameters) or None),
+            "size_mb": self.size.mb if self.size else None,
+            "size_method": self.size.method if self.size else None,
+            "size_exact": self.size.exact if self.size else None,
+            "gated": self.gated,
+            "last_modified": self.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if self.last_modified
+            else None,
+            "source": self.fact_source,
+        }
+        return {k: v for k, v in row.items() if v is not None and v != []}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A candidate that selection looked at and did not take, with the one reason why."""
+
+    model_id: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"model_id": self.model_id, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The answer of the selection chain."""
+
+    model_id: str
+    model_type: str
+    revision: str | None  # pinned commit sha when known, else None (the file then loads the default branch)
+    source: Source
+    size: SizeEstimate | None
+    task: str | None
+    framework: Framework
+    rejected: tuple[Rejection, ...] = ()
+    notes: tuple[str, ...] = ()  # why earlier levels were skipped, warnings (e.g. stale registry)
+    tiny_model_id: str | None = None
+    tiny_revision: str | None = None
+    candidate: ModelCandidate | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "model_type": self.model_type,
+            "revision": self.revision,
+            "source": self.source,
+            "size_mb": self.size.mb if self.size else None,
+            "size_method": self.size.method if self.size else None,
+            "size_exact": self.size.exact if self.size else False,
+            "task": self.task,
+            "framework": self.framework,
+            "tiny_model_id": self.tiny_model_id,
+            "tiny_revision": self.tiny_revision,
+            "rejected": [r.to_dict() for r in self.rejected],
+            "notes": list(self.notes),
+        }
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _parse_datetime(text: str) -> datetime:
+    return _aware(datetime.fromisoformat(text.replace("Z", "+00:00")))  # type: ignore[return-value]

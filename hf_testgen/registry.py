@@ -1,0 +1,177 @@
+"""`model_registry.json`: the cached candidates per model type that keep selection working offline.
+
+Schema (version 1, documented in docs/registry.md)::
+
+    {"schema_version": 1, "updated": "2026-11-27T00:00:00Z", "generated_by": "...",
+     "model_types": {"bert": {"updated": "...", "refreshed_from": "...", "default": "<id>",
+                              "tiny": {"id": "...", "sha": "...", "source": "..."} | null,
+                              "candidates": [<ModelCandidate.to_dict() row>, ...]}}}
+
+Reading never rewrites the file. A corrupt or invalid file raises `RegistryError` naming the
+file and the problem; selection turns that into one warning and falls through. Saves are atomic.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import RegistryError
+from .records import ModelCandidate, validate_model_id
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TinyModel:
+    model_id: str
+    sha: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """One model type's cached facts; `candidates` are in rank order, the first is the default."""
+
+    model_type: str
+    candidates: tuple[ModelCandidate, ...]
+    tiny: TinyModel | None
+    updated: datetime | None
+    refreshed_from: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: Path
+    updated: datetime
+    entries: dict[str, RegistryEntry]
+    raw: dict[str, Any]
+
+    def candidates(self, model_type: str) -> tuple[ModelCandidate, ...]:
+        entry = self.entries.get(model_type)
+        return entry.candidates if entry else ()
+
+    def list_model_types(self, filter: str = "*", exclude: str | None = None) -> list[str]:
+        """Model types matching the `fnmatch` pattern, naturally sorted."""
+        names = [n for n in self.entries if fnmatch.fnmatch(n, filter)]
+        if exclude:
+            names = [n for n in names if not fnmatch.fnmatch(n, exclude)]
+        return sorted(names, key=natural_key)
+
+    def age_days(self, now: datetime | None = None) -> float:
+        now = now or datetime.now(timezone.utc)
+        return (now - self.updated).total_seconds() / 86_400
+
+
+def natural_key(text: str) -> list[object]:
+    """Sort key that orders "t5" before "t10"."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def load_registry(path: Path) -> Registry:
+    """Read and validate a registry file.
+
+    Raises:
+        RegistryError: the file is missing, not JSON, or does not follow the schema.
+    """
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(path, "file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise RegistryError(path, f"cannot be read: {err}") from None
+    except json.JSONDecodeError as err:
+        raise RegistryError(path, f"not valid JSON ({err.msg} at line {err.lineno})") from None
+    return parse_registry(raw, Path(path))
+
+
+def parse_registry(raw: Any, path: Path) -> Registry:
+    """Validate the decoded JSON of a registry and build typed entries."""
+    if not isinstance(raw, dict):
+        raise RegistryError(path, "top level is not a JSON object")
+    if raw.get("schema_version") != SCHEMA_VERSION:
+        raise RegistryError(
+            path, f"schema_version is {raw.get('schema_version')!r}, expected {SCHEMA_VERSION}"
+        )
+    updated = _parse_date(raw.get("updated"), path, "updated")
+    types = raw.get("model_types")
+    if not isinstance(types, dict):
+        raise RegistryError(path, "'model_types' is missing or not an object")
+    entries = {name: _parse_entry(name, value, path) for name, value in types.items()}
+    return Registry(path=path, updated=updated, entries=entries, raw=raw)
+
+
+def _parse_entry(model_type: str, value: Any, path: Path) -> RegistryEntry:
+    where = f"model_types.{model_type}"
+    if not isinstance(value, dict) or not isinstance(value.get("candidates"), list):
+        raise RegistryError(path, f"{where}: expected an object with a 'candidates' list")
+    candidates = []
+    for index, row in enumerate(value["candidates"]):
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+            raise RegistryError(path, f"{where}.candidates[{index}]: expected an object with an 'id'")
+        try:
+            validate_model_id(row["id"])
+            candidates.append(ModelCandidate.from_dict({"model_type": model_type, **row}))
+        except (ValueError, TypeError, KeyError) as err:
+            raise RegistryError(path, f"{where}.candidates[{index}]: {err}") from None
+    tiny = value.get("tiny")
+    if tiny is not None and (not isinstance(tiny, dict) or not isinstance(tiny.get("id"), str)):
+        raise RegistryError(path, f"{where}.tiny: expected null or an object with an 'id'")
+    return RegistryEntry(
+        model_type=model_type,
+        candidates=tuple(candidates),
+        tiny=TinyModel(tiny["id"], tiny.get("sha"), tiny.get("source", "")) if tiny else None,
+        updated=_parse_date(value["updated"], path, f"{where}.updated") if value.get("updated") else None,
+        refreshed_from=str(value.get("refreshed_from", "")),
+    )
+
+
+def _parse_date(value: Any, path: Path, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise RegistryError(path, f"'{field}' is missing or not a date string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RegistryError(path, f"'{field}' is not an ISO date: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def dump_registry_json(raw: dict[str, Any]) -> str:
+    """The canonical text of a registry: same data → byte-identical file."""
+    return json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never a mix.
+
+    The temporary file lives in the same directory (so `os.replace` is a rename on one file
+    system) and is removed if anything fails before the rename.
+    """
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp_name, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def save_registry(raw: dict[str, Any], path: Path) -> None:
+    """Validate, then atomically write a registry."""
+    parse_registry(raw, Path(path))
+    atomic_write_text(Path(path), dump_registry_json(raw))

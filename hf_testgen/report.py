@@ -1,0 +1,176 @@
+"""Rendering for the commands: text tables and JSON. Nothing here computes a selection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from .records import ModelCandidate, Selection
+
+
+def _print_json(data: Any) -> int:
+    print(json.dumps(data, indent=2, sort_keys=False))
+    return 0
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _size(mb: float | None, method: str | None, exact: bool | None = None) -> str:
+    if mb is None:
+        return "?"
+    how = method or "?"
+    if exact is False or (exact is None and method not in ("safetensors", "weight_files")):
+        how += ", estimated"
+    return f"{mb:,.1f} MB ({how})"
+
+
+def print_tasks(*, as_json: bool) -> int:
+    from .tasks import TASK_ALIASES, TASK_TO_MODEL_TYPES, all_tasks, model_types_per_task
+
+    full = model_types_per_task()
+    if as_json:
+        return _print_json(
+            {
+                "curated": {t: list(v) for t, v in TASK_TO_MODEL_TYPES.items()},
+                "aliases": TASK_ALIASES,
+                "all": full,
+            }
+        )
+    rows = [
+        (task, ", ".join(TASK_TO_MODEL_TYPES.get(task, ())) or "-", len(full.get(task, ())))
+        for task in all_tasks()
+    ]
+    print(_table(("task", "curated model types", "all types (transformers)"), rows))
+    print("\naliases: " + ", ".join(f"{a} -> {t}" for a, t in sorted(TASK_ALIASES.items())))
+    return 0
+
+
+def print_hardware_profiles(*, as_json: bool) -> int:
+    from .hardware import HARDWARE_PROFILES
+
+    if as_json:
+        return _print_json({n: p.__dict__ for n, p in HARDWARE_PROFILES.items()})
+    rows = [
+        (p.name, p.kind, f"{p.max_model_size_mb:,} MB", p.description) for p in HARDWARE_PROFILES.values()
+    ]
+    print(_table(("profile", "kind", "max model size", "description"), rows))
+    return 0
+
+
+def print_detected_hardware(*, as_json: bool) -> int:
+    from .hardware import detect_hardware, profile_for
+
+    info = detect_hardware()
+    if as_json:
+        return _print_json(info.to_dict())
+    print(f"RAM: {info.total_ram_mb:,} MB total, {info.available_ram_mb:,} MB available")
+    for gpu in info.gpus:
+        print(f"GPU {gpu.index}: {gpu.name}, {gpu.memory_mb:,} MB ({gpu.backend})")
+    if not info.gpus:
+        print("GPU: none")
+    print(f"Apple MPS: {'available' if info.mps else 'no'}")
+    for note in info.notes:
+        print(f"note: {note}")
+    profile = profile_for(info)
+    print(f"profile: {profile.name} ({profile.description})")
+    return 0
+
+
+def print_selection(selection: Selection, *, explain: bool) -> None:
+    from .cli import print_notes
+
+    revision = selection.revision[:12] if selection.revision else "default branch (no pinned sha)"
+    print(f"{selection.model_type} (task {selection.task}, framework {selection.framework})")
+    print(f"  model:    {selection.model_id}")
+    print(f"  revision: {revision}")
+    print(f"  source:   {selection.source}")
+    size = selection.size
+    print(f"  size:     {_size(size.mb if size else None, size.method if size else None)}")
+    if selection.tiny_model_id:
+        print(f"  tiny:     {selection.tiny_model_id}")
+    print_notes(selection.notes, explain=explain)
+    if explain:
+        for rejection in selection.rejected:
+            print(f"  rejected: {rejection.model_id}: {rejection.reason}")
+    elif selection.rejected:
+        print(f"  rejected: {len(selection.rejected)} candidate(s) (--explain lists them)")
+
+
+def print_comparison(comparison: Any, *, as_json: bool) -> None:
+    if as_json:
+        _print_json(
+            {
+                "model_type": comparison.model_type,
+                "task": comparison.task,
+                "levels": [a.__dict__ for a in comparison.levels],
+                "candidates": [{**c.to_dict(), "status": status} for c, status in comparison.candidates],
+                "selection": comparison.selection.to_dict() if comparison.selection else None,
+                "failure": comparison.failure,
+            }
+        )
+        return
+    print(f"{comparison.model_type} (task {comparison.task})\n")
+    rows = [
+        (a.level, a.model_id or "-", _size(a.size_mb, a.size_method) if a.model_id else a.reason)
+        for a in comparison.levels
+    ]
+    print(_table(("level", "answer", "size / why none"), rows))
+    print()
+    cand_rows = [
+        (
+            c.model_id,
+            _size(c.size_mb, c.size.method if c.size else None),
+            f"{c.downloads:,}",
+            c.pipeline_tag or "-",
+            status,
+        )
+        for c, status in comparison.candidates
+    ]
+    print(_table(("candidate", "size", "downloads", "pipeline tag", "status"), cand_rows))
+    print()
+    if comparison.selection:
+        print(f"chain answer: {comparison.selection.model_id} (from {comparison.selection.source})")
+    else:
+        print(f"chain answer: none: {comparison.failure}")
+
+
+def print_candidates(
+    model_type: str, task: str | None, candidates: Sequence[ModelCandidate], *, as_json: bool
+) -> None:
+    if as_json:
+        _print_json({"model_type": model_type, "task": task, "candidates": [c.to_dict() for c in candidates]})
+        return
+    rows = [
+        (
+            c.model_id,
+            _size(c.size_mb, c.size.method if c.size else None),
+            f"{c.downloads:,}",
+            c.likes,
+            c.pipeline_tag or "-",
+            ",".join(c.frameworks) or "-",
+            "gated" if c.gated else "",
+        )
+        for c in candidates
+    ]
+    print(f"{len(candidates)} {model_type} candidate(s) on the Hub" + (f" for {task}" if task else ""))
+    print(_table(("model", "size", "downloads", "likes", "pipeline tag", "frameworks", ""), rows))
+
+
+def print_verdict(verdict: Any, *, as_json: bool) -> None:
+    if as_json:
+        _print_json(verdict.to_dict())
+        return
+    if verdict.usable:
+        print(
+            f"{verdict.model_id}: usable ({', '.join(verdict.frameworks)}; "
+            f"{_size(verdict.size_mb, verdict.size_method)}; revision {verdict.sha})"
+        )
+    else:
+        print(f"{verdict.model_id}: not usable: {'; '.join(verdict.problems)}")

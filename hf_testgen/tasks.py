@@ -1,0 +1,178 @@
+"""Tasks, and which model types can do them.
+
+Two tables:
+- `TASK_TO_MODEL_TYPES`: the curated table of the product brief — the model types we pick
+  models for, per task. Every pair in it is also in the full map (a test checks).
+- the full compatibility map, derived from transformers' auto mappings by
+  `scripts/build_task_map.py` and shipped as `data/task_map.json`, so transformers is not
+  needed at run time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .errors import UnknownModelTypeError, UnsupportedTaskError, UsageError
+
+TASK_TO_MODEL_TYPES: dict[str, tuple[str, ...]] = {
+    "text-classification": ("bert", "distilbert", "roberta", "albert", "electra", "xlm-roberta", "deberta"),
+    "token-classification": ("bert", "distilbert", "roberta", "albert", "electra", "xlm-roberta"),
+    "question-answering": ("bert", "distilbert", "roberta", "albert", "electra", "xlm-roberta"),
+    "fill-mask": ("bert", "distilbert", "roberta", "albert", "electra", "xlm-roberta"),
+    "feature-extraction": ("bert", "distilbert", "roberta", "xlm-roberta", "bart", "t5"),
+    "text-generation": (
+        "gpt2",
+        "gptj",
+        "gpt_neo",
+        "gpt_neox",
+        "llama",
+        "mistral",
+        "opt",
+        "bloom",
+        "phi",
+        "qwen2",
+    ),
+    "summarization": ("t5", "bart", "pegasus", "mt5", "mbart"),
+    "translation": ("t5", "mt5", "mbart", "marian"),
+    "image-classification": ("vit", "deit", "convnext", "resnet", "swin", "beit", "timm_wrapper"),
+    "object-detection": ("detr", "yolos"),
+    "image-segmentation": ("segformer", "mask2former", "maskformer", "detr"),
+    "automatic-speech-recognition": ("whisper", "wav2vec2", "hubert"),
+    "audio-classification": ("wav2vec2", "hubert", "audio-spectrogram-transformer"),
+    "visual-question-answering": ("vilt", "blip", "blip-2"),
+    "image-to-text": ("blip", "blip-2", "git", "llava"),
+    "zero-shot-image-classification": ("clip", "siglip"),
+}
+
+TASK_ALIASES: dict[str, str] = {
+    "sentiment-analysis": "text-classification",
+    "ner": "token-classification",
+    "qa": "question-answering",
+    "asr": "automatic-speech-recognition",
+    "vqa": "visual-question-answering",
+    "text2text": "text2text-generation",
+    "embeddings": "feature-extraction",
+    "image-captioning": "image-to-text",
+}
+
+# Names people use for a model type that differ from transformers' config `model_type`.
+MODEL_TYPE_ALIASES: dict[str, str] = {
+    "gpt-j": "gptj",
+    "gpt-neo": "gpt_neo",
+    "gpt-neox": "gpt_neox",
+    "xlm_roberta": "xlm-roberta",
+    "blip2": "blip-2",
+    "ast": "audio-spectrogram-transformer",
+    "timm": "timm_wrapper",
+}
+
+# The task a model type is tested on when none is given: the first of these that the curated
+# table gives it, else the first the full map gives it. Specific heads come before generic ones
+# (whisper is a speech recogniser even though transformers also maps it to text-generation).
+_DEFAULT_TASK_ORDER = (
+    "fill-mask",
+    "automatic-speech-recognition",
+    "zero-shot-image-classification",
+    "summarization",
+    "translation",
+    "text-generation",
+    "image-to-text",
+    "object-detection",
+    "image-segmentation",
+    "image-classification",
+    "visual-question-answering",
+    "audio-classification",
+    "text-classification",
+    "feature-extraction",
+)
+
+
+@cache
+def _task_map() -> dict[str, Any]:
+    text = resources.files("hf_testgen").joinpath("data/task_map.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def model_types_per_task() -> dict[str, list[str]]:
+    """The full map: task → every model type transformers can run it with."""
+    return _task_map()["tasks"]
+
+
+def all_tasks() -> list[str]:
+    """Every task of the full map and the curated table, sorted."""
+    return sorted(set(_task_map()["tasks"]) | set(TASK_TO_MODEL_TYPES))
+
+
+def known_model_types() -> frozenset[str]:
+    """Every model type transformers knows (from the shipped map)."""
+    return frozenset(_task_map()["model_types"])
+
+
+def model_type_facts(model_type: str) -> dict[str, Any]:
+    """The shipped facts about a model type: tasks, classes per task, tokenizer/processor classes."""
+    return _task_map()["model_types"].get(model_type, {"tasks": [], "classes": {}})
+
+
+def canonical_task(task: str) -> str:
+    """The canonical name of a task ("sentiment-analysis" → "text-classification").
+
+    Raises:
+        UsageError: the task is unknown; the message lists the valid ones.
+    """
+    name = task.strip().lower().replace("_", "-")
+    name = TASK_ALIASES.get(name, name)
+    if name not in all_tasks():
+        close = difflib.get_close_matches(name, all_tasks(), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(
+            f"unknown task {task!r}{hint}; valid tasks: {', '.join(all_tasks())}; "
+            f"aliases: {', '.join(f'{a}={t}' for a, t in sorted(TASK_ALIASES.items()))}"
+        )
+    return name
+
+
+def canonical_model_type(model_type: str, extra_known: frozenset[str] = frozenset()) -> str:
+    """The transformers spelling of a model type ("gpt-j" → "gptj", "XLM-RoBERTa" → "xlm-roberta").
+
+    Args:
+        model_type: what the user typed.
+        extra_known: model types known from elsewhere (registry, static defaults).
+
+    Raises:
+        UnknownModelTypeError: with the closest known names.
+    """
+    raw = model_type.strip().lower()
+    known = known_model_types() | extra_known
+    for candidate in (raw, MODEL_TYPE_ALIASES.get(raw), raw.replace("-", "_"), raw.replace("_", "-")):
+        if candidate and candidate in known:
+            return candidate
+    suggestions = difflib.get_close_matches(raw, sorted(known | set(MODEL_TYPE_ALIASES)), n=3, cutoff=0.6)
+    raise UnknownModelTypeError(model_type, suggestions)
+
+
+def tasks_for_model_type(model_type: str) -> list[str]:
+    """Tasks the model type can do: the full map plus the curated table."""
+    curated = {task for task, types in TASK_TO_MODEL_TYPES.items() if model_type in types}
+    return sorted(set(model_type_facts(model_type)["tasks"]) | curated)
+
+
+def check_task(model_type: str, task: str) -> None:
+    """Raise `UnsupportedTaskError` (listing what it can do) when the model type cannot do the task."""
+    supported = tasks_for_model_type(model_type)
+    if task not in supported:
+        raise UnsupportedTaskError(model_type, task, supported)
+
+
+def default_task(model_type: str) -> str | None:
+    """The task a model type is tested on when none is given (see `_DEFAULT_TASK_ORDER`)."""
+    curated = {task for task, types in TASK_TO_MODEL_TYPES.items() if model_type in types}
+    supported = tasks_for_model_type(model_type)
+    for pool in (curated, supported):
+        for task in _DEFAULT_TASK_ORDER:
+            if task in pool:
+                return task
+    return supported[0] if supported else None

@@ -1,0 +1,200 @@
+"""Build ``hf_testgen/data/task_map.json``: which transformers model types can do which task.
+
+Why: hf-testgen must pick models and write tests without importing transformers (it is an optional,
+user-chosen dependency). So the compatibility map is derived once, here, from the installed
+transformers' auto mappings (``*_MAPPING_NAMES`` in ``transformers.models.auto``) and shipped as data.
+Every fact in the output comes from those mappings; nothing is hand-written except which mappings
+stand for which task (``TASKS`` below).
+
+Rerun after upgrading transformers (needs ``pip install transformers tokenizers sentencepiece``):
+
+    python scripts/build_task_map.py [--output PATH]      # default: hf_testgen/data/task_map.json
+
+The output is deterministic: the same transformers version gives byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "hf_testgen" / "data" / "task_map.json"
+
+# task -> auto mapping names, in priority order (the first mapping holding a type gives its class).
+# Names missing from the installed transformers are skipped.
+SEQ2SEQ = ["MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES"]
+TEXT_TO_AUDIO = ["MODEL_FOR_TEXT_TO_WAVEFORM_MAPPING_NAMES", "MODEL_FOR_TEXT_TO_SPECTROGRAM_MAPPING_NAMES"]
+IMAGE_TO_TEXT = ["MODEL_FOR_VISION_2_SEQ_MAPPING_NAMES", "MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES"]
+TASKS: dict[str, list[str]] = {
+    "fill-mask": ["MODEL_FOR_MASKED_LM_MAPPING_NAMES"],
+    "text-classification": ["MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES"],
+    "zero-shot-classification": ["MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES"],
+    "token-classification": ["MODEL_FOR_TOKEN_CLASSIFICATION_MAPPING_NAMES"],
+    "question-answering": ["MODEL_FOR_QUESTION_ANSWERING_MAPPING_NAMES"],
+    "multiple-choice": ["MODEL_FOR_MULTIPLE_CHOICE_MAPPING_NAMES"],
+    "text-generation": ["MODEL_FOR_CAUSAL_LM_MAPPING_NAMES"],
+    "summarization": SEQ2SEQ,
+    "translation": SEQ2SEQ,
+    "text2text-generation": SEQ2SEQ,
+    "feature-extraction": ["MODEL_MAPPING_NAMES"],
+    "sentence-similarity": ["MODEL_MAPPING_NAMES"],  # filtered, see is_text_only()
+    "table-question-answering": ["MODEL_FOR_TABLE_QUESTION_ANSWERING_MAPPING_NAMES"],
+    "image-classification": ["MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES"],
+    "image-feature-extraction": ["MODEL_FOR_IMAGE_MAPPING_NAMES"],
+    "object-detection": ["MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES"],
+    "image-segmentation": [
+        "MODEL_FOR_IMAGE_SEGMENTATION_MAPPING_NAMES",
+        "MODEL_FOR_SEMANTIC_SEGMENTATION_MAPPING_NAMES",
+        "MODEL_FOR_INSTANCE_SEGMENTATION_MAPPING_NAMES",
+        "MODEL_FOR_UNIVERSAL_SEGMENTATION_MAPPING_NAMES",
+    ],
+    "depth-estimation": ["MODEL_FOR_DEPTH_ESTIMATION_MAPPING_NAMES"],
+    "mask-generation": ["MODEL_FOR_MASK_GENERATION_MAPPING_NAMES"],
+    "keypoint-detection": ["MODEL_FOR_KEYPOINT_DETECTION_MAPPING_NAMES"],
+    "keypoint-matching": ["MODEL_FOR_KEYPOINT_MATCHING_MAPPING_NAMES"],
+    "image-to-image": ["MODEL_FOR_IMAGE_TO_IMAGE_MAPPING_NAMES"],
+    "video-classification": ["MODEL_FOR_VIDEO_CLASSIFICATION_MAPPING_NAMES"],
+    "zero-shot-image-classification": ["MODEL_FOR_ZERO_SHOT_IMAGE_CLASSIFICATION_MAPPING_NAMES"],
+    "zero-shot-object-detection": ["MODEL_FOR_ZERO_SHOT_OBJECT_DETECTION_MAPPING_NAMES"],
+    "image-to-text": IMAGE_TO_TEXT,
+    "image-text-to-text": ["MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES"],
+    "visual-question-answering": ["MODEL_FOR_VISUAL_QUESTION_ANSWERING_MAPPING_NAMES"],  # see VQA_MIN_SIZE
+    "document-question-answering": ["MODEL_FOR_DOCUMENT_QUESTION_ANSWERING_MAPPING_NAMES"],
+    "any-to-any": ["MODEL_FOR_MULTIMODAL_LM_MAPPING_NAMES"],
+    "automatic-speech-recognition": [
+        "MODEL_FOR_CTC_MAPPING_NAMES",
+        "MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES",
+        "MODEL_FOR_TDT_MAPPING_NAMES",
+    ],
+    "audio-classification": ["MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES"],
+    "text-to-audio": TEXT_TO_AUDIO,
+    "text-to-speech": TEXT_TO_AUDIO,
+    "time-series-forecasting": ["MODEL_FOR_TIME_SERIES_PREDICTION_MAPPING_NAMES"],
+}
+# transformers 5 dropped the VQA pipeline in favour of image-text-to-text and kept only a tiny VQA
+# mapping; below this size image-text-to-text models are counted as VQA-capable too.
+VQA_MIN_SIZE = 10
+ITT = "MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES"
+ENCODER_DECODER_MAPPINGS = [SEQ2SEQ[0], "MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES"]
+
+
+def first_name(value) -> str | None:
+    """Mapping values are a class name, a tuple of names (maybe with None), or a backend -> name dict."""
+    if isinstance(value, dict):  # image processors: {"torchvision": ..., "pil": ...}; torchvision is default
+        value = [value.get("torchvision"), value.get("pil"), *value.values()]
+    if isinstance(value, (list, tuple)):
+        return next((v for v in value if isinstance(v, str)), None)
+    return value if isinstance(value, str) else None
+
+
+def load_transformers():
+    try:
+        import transformers
+        from transformers.models.auto import (
+            configuration_auto,
+            feature_extraction_auto,
+            image_processing_auto,
+            modeling_auto,
+            processing_auto,
+            tokenization_auto,
+        )
+        from transformers.utils import is_sentencepiece_available, is_tokenizers_available
+    except ImportError as exc:
+        sys.exit(f"build_task_map.py needs transformers: pip install transformers ({exc})")
+    # Some tokenizer entries are None unless these are installed; require them so the map is stable.
+    if not (is_tokenizers_available() and is_sentencepiece_available()):
+        sys.exit("build_task_map.py needs tokenizers and sentencepiece: pip install tokenizers sentencepiece")
+    return (
+        transformers,
+        {
+            "config": configuration_auto.CONFIG_MAPPING_NAMES,
+            "tokenizer": tokenization_auto.TOKENIZER_MAPPING_NAMES,
+            "image_processor": image_processing_auto.IMAGE_PROCESSOR_MAPPING_NAMES,
+            "feature_extractor": feature_extraction_auto.FEATURE_EXTRACTOR_MAPPING_NAMES,
+            "processor": processing_auto.PROCESSOR_MAPPING_NAMES,
+        },
+        modeling_auto,
+    )
+
+
+def build() -> dict:
+    transformers, aux, modeling_auto = load_transformers()
+    wanted = {name for names in TASKS.values() for name in names} | set(ENCODER_DECODER_MAPPINGS) | {ITT}
+    mappings = {name: getattr(modeling_auto, name) for name in wanted if hasattr(modeling_auto, name)}
+
+    task_mappings = {task: [n for n in names if n in mappings] for task, names in TASKS.items()}
+    vqa = task_mappings["visual-question-answering"]
+    if sum(len(mappings[n]) for n in vqa) < VQA_MIN_SIZE and ITT in mappings:
+        vqa.append(ITT)
+    task_mappings = {task: names for task, names in task_mappings.items() if names}
+
+    model_types = {}
+    for mt in aux["config"]:
+        info = {
+            key: first_name(aux[key].get(mt))
+            for key in ("tokenizer", "image_processor", "feature_extractor", "processor")
+        }
+        info["config_class"] = aux["config"][mt]
+        info["is_encoder_decoder"] = any(mt in mappings.get(n, {}) for n in ENCODER_DECODER_MAPPINGS)
+        info["classes"] = {}
+        for task, names in task_mappings.items():
+            cls = next((first_name(mappings[n][mt]) for n in names if mt in mappings[n]), None)
+            if cls and (task != "sentence-similarity" or is_text_only(info)):
+                info["classes"][task] = cls
+        info["tasks"] = sorted(info["classes"])
+        model_types[mt] = info
+
+    tasks = {
+        task: sorted(mt for mt, info in model_types.items() if task in info["classes"])
+        for task in task_mappings
+    }
+    return {
+        "schema_version": 1,
+        "generated_by": "scripts/build_task_map.py",
+        "source": f"transformers {transformers.__version__} auto mappings",
+        "notes": {
+            "sentence-similarity": "MODEL_MAPPING_NAMES types with a tokenizer and no image processor "
+            "or feature extractor",
+            "tokenizer": "null means the type has no TOKENIZER_MAPPING_NAMES entry (AutoTokenizer then "
+            "relies on the checkpoint's tokenizer_config.json)",
+            "image_processor": "the torchvision-backend class when there is one, else the PIL one",
+        },
+        "task_mappings": task_mappings,
+        "tasks": tasks,
+        "model_types": model_types,
+    }
+
+
+def is_text_only(info: dict) -> bool:
+    return bool(info["tokenizer"]) and not info["image_processor"] and not info["feature_extractor"]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"default: {DEFAULT_OUTPUT}")
+    args = parser.parse_args(argv)
+    data = build()
+    write_atomic(args.output, json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n")
+    print(f"wrote {args.output}: {len(data['model_types'])} model types, {len(data['tasks'])} tasks")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Tasks, aliases, model-type names and the shipped compatibility map."""
+
+from __future__ import annotations
+
+import pytest
+
+from hf_testgen import tasks
+from hf_testgen.errors import UnknownModelTypeError, UnsupportedTaskError, UsageError
+
+
+@pytest.mark.parametrize(
+    ("given", "canonical"),
+    [("sentiment-analysis", "text-classification"), ("ner", "token-classification"), ("fill_mask", "fill-mask")],
+)
+def test_task_aliases(given, canonical):
+    assert tasks.canonical_task(given) == canonical
+
+
+def test_unknown_task_lists_the_valid_ones():
+    with pytest.raises(UsageError) as err:
+        tasks.canonical_task("text-clasification")
+    message = str(err.value)
+    assert "'text-clasification'" in message
+    assert "did you mean text-classification" in message
+    assert "summarization" in message
+
+
+@pytest.mark.parametrize(
+    ("given", "canonical"),
+    [("gpt-j", "gptj"), ("gpt-neo", "gpt_neo"), ("gpt-neox", "gpt_neox"), ("XLM-RoBERTa", "xlm-roberta"), ("bert", "bert")],
+)
+def test_model_type_spellings(given, canonical):
+    assert tasks.canonical_model_type(given) == canonical
+
+
+def test_unknown_model_type_names_the_closest():
+    with pytest.raises(UnknownModelTypeError) as err:
+        tasks.canonical_model_type("bertt")
+    assert "bert" in err.value.suggestions
+
+
+def test_a_type_that_cannot_do_the_task_is_told_what_it_can_do():
+    with pytest.raises(UnsupportedTaskError) as err:
+        tasks.check_task("gpt2", "image-classification")
+    assert "text-generation" in err.value.supported
+    assert "image-classification" not in err.value.supported
+
+
+def test_the_curated_table_covers_the_brief_and_agrees_with_transformers():
+    required = {
+        "text-classification", "token-classification", "question-answering", "text-generation", "summarization",
+        "translation", "image-classification", "image-segmentation", "automatic-speech-recognition",
+        "visual-question-answering", "fill-mask", "feature-extraction", "object-detection", "image-to-text",
+        "audio-classification", "zero-shot-image-classification",
+    }  # fmt: skip
+    assert required <= set(tasks.TASK_TO_MODEL_TYPES)
+    full = tasks.model_types_per_task()
+    disagreements = [
+        (task, model_type)
+        for task, types in tasks.TASK_TO_MODEL_TYPES.items()
+        for model_type in types
+        if model_type not in full.get(task, ())
+    ]
+    assert disagreements == []
+
+
+def test_the_full_map_is_large_and_needs_no_transformers():
+    assert len(tasks.known_model_types()) > 500
+    assert "fill-mask" in tasks.tasks_for_model_type("bert")
+
+
+@pytest.mark.parametrize(
+    ("model_type", "task"),
+    [("bert", "fill-mask"), ("gpt2", "text-generation"), ("t5", "summarization"), ("vit", "image-classification"),
+     ("whisper", "automatic-speech-recognition"), ("clip", "zero-shot-image-classification")],
+)  # fmt: skip
+def test_default_task(model_type, task):
+    assert tasks.default_task(model_type) == task
