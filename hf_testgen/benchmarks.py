@@ -40,15 +40,30 @@ class BenchmarkResult:
         return task_ok and hardware_ok
 
 
-@dataclass(frozen=True)
 class Benchmarks:
-    results: dict[str, tuple[BenchmarkResult, ...]]
+    """Results per model id. Rows are turned into records only for the ids asked about, because
+    the file holds thousands of models and selection looks at a handful."""
+
+    def __init__(self, raw_models: dict[str, Any], path: Path | None = None) -> None:
+        self._raw = raw_models
+        self._path = path
+        self._parsed: dict[str, tuple[BenchmarkResult, ...]] = {}
 
     def for_model(self, model_id: str) -> tuple[BenchmarkResult, ...]:
-        return self.results.get(model_id, ())
+        """The results recorded for `model_id` (empty when none).
+
+        Raises:
+            RegistryError: the rows of this model do not follow the schema.
+        """
+        if model_id not in self._parsed:
+            self._parsed[model_id] = _parse_rows(model_id, self._raw.get(model_id, ()), self._path)
+        return self._parsed[model_id]
+
+    def model_ids(self) -> list[str]:
+        return sorted(self._raw)
 
 
-EMPTY = Benchmarks(results={})
+EMPTY = Benchmarks({})
 
 
 @lru_cache(maxsize=8)
@@ -74,28 +89,29 @@ def load_benchmarks(path: Path) -> Benchmarks:
         raise RegistryError(path, f"not valid JSON ({err.msg} at line {err.lineno})") from None
 
 
-def parse_benchmarks(raw: Any, path: Path) -> Benchmarks:
+def parse_benchmarks(raw: Any, path: Path | None = None) -> Benchmarks:
     if (
         not isinstance(raw, dict)
         or raw.get("schema_version") != SCHEMA_VERSION
         or not isinstance(raw.get("models"), dict)
     ):
         raise RegistryError(path, f"expected {{'schema_version': {SCHEMA_VERSION}, 'models': {{...}}}}")
-    results: dict[str, tuple[BenchmarkResult, ...]] = {}
-    for model_id, rows in raw["models"].items():
-        try:
-            results[model_id] = tuple(
-                BenchmarkResult(
-                    task=row["task"],
-                    hardware=row.get("hardware", "any"),
-                    metric=row["metric"],
-                    value=float(row["value"]),
-                    higher_is_better=bool(row.get("higher_is_better", True)),
-                    source=row.get("source", ""),
-                    date=str(row.get("date", "")),
-                )
-                for row in rows
+    return Benchmarks(raw["models"], path)
+
+
+def _parse_rows(model_id: str, rows: Any, path: Path | None) -> tuple[BenchmarkResult, ...]:
+    try:
+        return tuple(
+            BenchmarkResult(
+                task=row["task"],
+                hardware=row.get("hardware", "any"),
+                metric=row["metric"],
+                value=float(row["value"]),
+                higher_is_better=bool(row.get("higher_is_better", True)),
+                source=row.get("source", ""),
+                date=str(row.get("date", "")),
             )
-        except (KeyError, TypeError, ValueError) as err:
-            raise RegistryError(path, f"models.{model_id}: bad result ({err})") from None
-    return Benchmarks(results=results)
+            for row in rows
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise RegistryError(path, f"models.{model_id}: bad result ({err})") from None

@@ -71,9 +71,7 @@ def add_registry_arg(parser: argparse.ArgumentParser) -> None:
 
 def add_selection_args(parser: argparse.ArgumentParser, *, model_type_required: bool = False) -> None:
     """The flags every selecting command shares, defined once."""
-    parser.add_argument(
-        "--model-type", required=model_type_required, metavar="TYPE", help="e.g. bert, gpt2, t5, vit"
-    )
+    parser.add_argument("--model-type", required=model_type_required, metavar="TYPE", help="e.g. bert, gpt2, t5, vit")
     parser.add_argument("--task", help="e.g. fill-mask, text-generation (default: the type's main task)")
     parser.add_argument(
         "--hardware",
@@ -81,9 +79,7 @@ def add_selection_args(parser: argparse.ArgumentParser, *, model_type_required: 
         help="hardware profile limiting the model size; 'auto' detects this machine (default: no profile)",
     )
     parser.add_argument("--max-size", type=positive_mb, metavar="MB", help="largest model size in MB")
-    parser.add_argument(
-        "--framework", choices=get_args(Framework), default="pytorch", help="default: pytorch"
-    )
+    parser.add_argument("--framework", choices=get_args(Framework), default="pytorch", help="default: pytorch")
     parser.add_argument("--allow-gated", action="store_true", help="accept gated, private or disabled models")
     add_registry_arg(parser)
 
@@ -155,9 +151,7 @@ def select_main(argv: Sequence[str] | None = None) -> int:
     )
     add_selection_args(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument(
-        "--explain", action="store_true", help="show every level's outcome and each rejection"
-    )
+    parser.add_argument("--explain", action="store_true", help="show every level's outcome and each rejection")
     parser.add_argument("--list-tasks", action="store_true", help="list tasks and their model types")
     parser.add_argument("--list-hardware", action="store_true", help="list hardware profiles")
     parser.add_argument("--detect-hardware", action="store_true", help="show this machine and its profile")
@@ -242,9 +236,7 @@ def find_main(argv: Sequence[str] | None = None) -> int:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--model-type", action="append", metavar="TYPE", help="model type (repeatable for updates)"
-    )
+    parser.add_argument("--model-type", action="append", metavar="TYPE", help="model type (repeatable for updates)")
     parser.add_argument("--task", help="pipeline tag to filter on")
     parser.add_argument("--limit", type=positive_int, default=10, help="candidates per type (default 10)")
     parser.add_argument("--json", action="store_true", help="print JSON")

@@ -70,22 +70,15 @@ class Settings:
             token=env.get("HF_TOKEN") or None,
             hub_offline=_is_true(env.get("HF_HUB_OFFLINE")),
             use_static_registry=_is_true(env.get("USE_STATIC_REGISTRY")),
-            ci=bool(env.get("CI", "").strip())
-            and env.get("CI", "").strip().lower() not in {"0", "false", "no"},
+            ci=bool(env.get("CI", "").strip()) and env.get("CI", "").strip().lower() not in {"0", "false", "no"},
             force_api_calls=_is_true(env.get("FORCE_API_CALLS")),
-            max_registry_age_days=int(
-                _as_number(env, "MAX_REGISTRY_AGE_DAYS", DEFAULT_MAX_REGISTRY_AGE_DAYS, int)
-            ),
+            max_registry_age_days=int(_as_number(env, "MAX_REGISTRY_AGE_DAYS", DEFAULT_MAX_REGISTRY_AGE_DAYS, int)),
             api_deadline_s=_as_number(env, "HF_TESTGEN_API_DEADLINE", DEFAULT_API_DEADLINE_S),
             api_limit=int(_as_number(env, "HF_TESTGEN_API_LIMIT", DEFAULT_API_LIMIT, int)),
             api_max_tries=int(_as_number(env, "HF_TESTGEN_API_MAX_TRIES", DEFAULT_API_MAX_TRIES, int)),
-            registry_path=Path(env["HF_TESTGEN_REGISTRY"])
-            if env.get("HF_TESTGEN_REGISTRY")
-            else DEFAULT_REGISTRY_PATH,
+            registry_path=Path(env["HF_TESTGEN_REGISTRY"]) if env.get("HF_TESTGEN_REGISTRY") else DEFAULT_REGISTRY_PATH,
             benchmarks_path=(
-                Path(env["HF_TESTGEN_BENCHMARKS"])
-                if env.get("HF_TESTGEN_BENCHMARKS")
-                else DEFAULT_BENCHMARKS_PATH
+                Path(env["HF_TESTGEN_BENCHMARKS"]) if env.get("HF_TESTGEN_BENCHMARKS") else DEFAULT_BENCHMARKS_PATH
             ),
         )
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-HubFailure = Literal[
-    "offline", "disabled", "rate_limited", "timeout", "server_error", "not_found", "bad_response"
-]
+HubFailure = Literal["offline", "disabled", "rate_limited", "timeout", "server_error", "not_found", "bad_response"]
 
 
 class HfTestgenError(Exception):

@@ -28,9 +28,7 @@ HARDWARE_PROFILES: dict[str, HardwareProfile] = {
         HardwareProfile("cpu-small", "cpu", 500, "CI runners and small VMs: models up to 500 MB"),
         HardwareProfile("cpu-medium", "cpu", 2_000, "laptops and standard servers: models up to 2 GB"),
         HardwareProfile("cpu-large", "cpu", 10_000, "large-memory CPU servers: models up to 10 GB"),
-        HardwareProfile(
-            "gpu-small", "gpu", 5_000, "consumer GPUs with ~8 GB (T4, RTX 3060): models up to 5 GB"
-        ),
+        HardwareProfile("gpu-small", "gpu", 5_000, "consumer GPUs with ~8 GB (T4, RTX 3060): models up to 5 GB"),
         HardwareProfile("gpu-medium", "gpu", 15_000, "~24 GB GPUs (A10, RTX 4090, L4): models up to 15 GB"),
         HardwareProfile("gpu-large", "gpu", 50_000, "40-80 GB GPUs (A100, H100): models up to 50 GB"),
     )

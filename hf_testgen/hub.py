@@ -103,9 +103,7 @@ def _before_request(request: Any) -> None:
         return
     remaining = budget.remaining()
     if remaining <= 0:
-        raise HubUnavailableError(
-            "timeout", f"the Hub did not answer within the {budget.deadline_s:g} s deadline"
-        )
+        raise HubUnavailableError("timeout", f"the Hub did not answer within the {budget.deadline_s:g} s deadline")
     if budget.tries >= budget.max_tries:
         raise HubUnavailableError(budget.last_failure, budget.last_message or "the Hub kept failing")
     budget.tries += 1
@@ -201,11 +199,7 @@ def _translate(err: BaseException) -> HubUnavailableError:
             "not_found" if status == 404 else "bad_response"
         )  # fmt: skip
         return HubUnavailableError(reason, f"the Hub answered {status}: {str(err).splitlines()[0]}")
-    if (
-        isinstance(err, TimeoutError)
-        or type(err).__name__.endswith("Timeout")
-        or "Timeout" in type(err).__name__
-    ):
+    if isinstance(err, TimeoutError) or type(err).__name__.endswith("Timeout") or "Timeout" in type(err).__name__:
         return HubUnavailableError("timeout", f"the Hub timed out: {err}")
     if isinstance(err, ValueError):  # json.JSONDecodeError, pydantic-free parsing errors
         return HubUnavailableError("bad_response", f"the Hub's answer could not be read: {err}")
@@ -214,9 +208,7 @@ def _translate(err: BaseException) -> HubUnavailableError:
 
 def enrich(candidate: ModelCandidate) -> ModelCandidate:
     """Add the derived facts (size, frameworks) to a candidate built from a Hub answer."""
-    frameworks = candidate.frameworks or detect_frameworks(
-        candidate.siblings, candidate.tags, candidate.library_name
-    )
+    frameworks = candidate.frameworks or detect_frameworks(candidate.siblings, candidate.tags, candidate.library_name)
     with_frameworks = replace(candidate, frameworks=frameworks)
     return replace(with_frameworks, size=estimate_candidate_size(with_frameworks))
 
@@ -267,9 +259,7 @@ def fetch_model(model_id: str, *, settings: Settings, model_type: str | None = N
             info = api.model_info(model_id, files_metadata=True)
         except Exception as err:
             raise _translate(err) from err
-    return enrich(
-        ModelCandidate.from_model_info(info, model_type=model_type, fact_source="hub-api model_info")
-    )
+    return enrich(ModelCandidate.from_model_info(info, model_type=model_type, fact_source="hub-api model_info"))
 
 
 def expand_properties() -> tuple[str, ...]:

@@ -45,9 +45,7 @@ def compare_levels(request: SelectionRequest, settings: Settings) -> Comparison:
             answers.append(LevelAnswer(name, None, None, None, str(skipped)))
             continue
         answers.append(
-            LevelAnswer(
-                name, chosen.model_id, chosen.size_mb, chosen.size.method if chosen.size else None, ""
-            )
+            LevelAnswer(name, chosen.model_id, chosen.size_mb, chosen.size.method if chosen.size else None, "")
         )
         first = first or (chosen, name)
     selection = make_selection(chain, first[0], first[1]) if first else None

@@ -35,9 +35,7 @@ WEIGHTS = {
 RECENCY_HORIZON_DAYS = 730
 
 # Pipeline tags of base checkpoints that any head of their model type can be loaded from.
-GENERIC_PIPELINE_TAGS = frozenset(
-    {"fill-mask", "feature-extraction", "text2text-generation", "sentence-similarity"}
-)
+GENERIC_PIPELINE_TAGS = frozenset({"fill-mask", "feature-extraction", "text2text-generation", "sentence-similarity"})
 # Tasks served by the same head, so a checkpoint tagged with one can be tested on another.
 SAME_HEAD_TASKS = (
     frozenset({"summarization", "translation", "text2text-generation"}),
@@ -145,7 +143,11 @@ def benchmark_scores(
     """0..1 per candidate: its mean normalised position on each applicable metric."""
     by_metric: dict[str, dict[str, BenchmarkResult]] = {}
     for candidate in candidates:
-        for result in benchmarks.for_model(candidate.model_id):
+        try:
+            results = benchmarks.for_model(candidate.model_id)
+        except RegistryError:  # a malformed row must not break selection; it just earns no bonus
+            results = ()
+        for result in results:
             if result.applies_to(task, hardware_kind, profile):
                 by_metric.setdefault(result.metric, {})[candidate.model_id] = result
     positions: dict[str, list[float]] = {}

@@ -213,9 +213,7 @@ class ModelCandidate:
             "size_method": self.size.method if self.size else None,
             "size_exact": self.size.exact if self.size else None,
             "gated": self.gated,
-            "last_modified": self.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ")
-            if self.last_modified
-            else None,
+            "last_modified": self.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ") if self.last_modified else None,
             "source": self.fact_source,
         }
         return {k: v for k, v in row.items() if v is not None and v != []}

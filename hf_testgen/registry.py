@@ -47,20 +47,45 @@ class RegistryEntry:
     refreshed_from: str
 
 
-@dataclass(frozen=True)
 class Registry:
-    path: Path
-    updated: datetime
-    entries: dict[str, RegistryEntry]
-    raw: dict[str, Any]
+    """A validated registry file. Each model type's rows become records on first use (a
+    selection reads one type; parsing all of them would dominate a command's run time)."""
+
+    def __init__(self, path: Path, updated: datetime, raw: dict[str, Any]) -> None:
+        self.path = path
+        self.updated = updated
+        self.raw = raw
+        self._entries: dict[str, RegistryEntry] = {}
+
+    @property
+    def model_types(self) -> frozenset[str]:
+        return frozenset(self.raw["model_types"])
+
+    def entry(self, model_type: str) -> RegistryEntry | None:
+        """The parsed entry of a model type, or None when the registry has none.
+
+        Raises:
+            RegistryError: the entry does not follow the schema.
+        """
+        if model_type not in self._entries:
+            value = self.raw["model_types"].get(model_type)
+            if value is None:
+                return None
+            self._entries[model_type] = _parse_entry(model_type, value, self.path)
+        return self._entries[model_type]
 
     def candidates(self, model_type: str) -> tuple[ModelCandidate, ...]:
-        entry = self.entries.get(model_type)
+        entry = self.entry(model_type)
         return entry.candidates if entry else ()
+
+    def validate_all(self) -> None:
+        """Parse every entry (used before saving and by --verify-registry)."""
+        for model_type in self.raw["model_types"]:
+            self.entry(model_type)
 
     def list_model_types(self, filter: str = "*", exclude: str | None = None) -> list[str]:
         """Model types matching the `fnmatch` pattern, naturally sorted."""
-        names = [n for n in self.entries if fnmatch.fnmatch(n, filter)]
+        names = [n for n in self.raw["model_types"] if fnmatch.fnmatch(n, filter)]
         if exclude:
             names = [n for n in names if not fnmatch.fnmatch(n, exclude)]
         return sorted(names, key=natural_key)
@@ -93,19 +118,16 @@ def load_registry(path: Path) -> Registry:
 
 
 def parse_registry(raw: Any, path: Path) -> Registry:
-    """Validate the decoded JSON of a registry and build typed entries."""
+    """Check the top-level shape of a registry; entries are checked when first read."""
     if not isinstance(raw, dict):
         raise RegistryError(path, "top level is not a JSON object")
     if raw.get("schema_version") != SCHEMA_VERSION:
-        raise RegistryError(
-            path, f"schema_version is {raw.get('schema_version')!r}, expected {SCHEMA_VERSION}"
-        )
+        raise RegistryError(path, f"schema_version is {raw.get('schema_version')!r}, expected {SCHEMA_VERSION}")
     updated = _parse_date(raw.get("updated"), path, "updated")
     types = raw.get("model_types")
-    if not isinstance(types, dict):
-        raise RegistryError(path, "'model_types' is missing or not an object")
-    entries = {name: _parse_entry(name, value, path) for name, value in types.items()}
-    return Registry(path=path, updated=updated, entries=entries, raw=raw)
+    if not isinstance(types, dict) or not all(isinstance(v, dict) for v in types.values()):
+        raise RegistryError(path, "'model_types' is missing or not an object of objects")
+    return Registry(path=path, updated=updated, raw=raw)
 
 
 def _parse_entry(model_type: str, value: Any, path: Path) -> RegistryEntry:
@@ -172,6 +194,6 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def save_registry(raw: dict[str, Any], path: Path) -> None:
-    """Validate, then atomically write a registry."""
-    parse_registry(raw, Path(path))
+    """Validate every entry, then atomically write a registry."""
+    parse_registry(raw, Path(path)).validate_all()
     atomic_write_text(Path(path), dump_registry_json(raw))

@@ -44,8 +44,7 @@ def print_tasks(*, as_json: bool) -> int:
             }
         )
     rows = [
-        (task, ", ".join(TASK_TO_MODEL_TYPES.get(task, ())) or "-", len(full.get(task, ())))
-        for task in all_tasks()
+        (task, ", ".join(TASK_TO_MODEL_TYPES.get(task, ())) or "-", len(full.get(task, ()))) for task in all_tasks()
     ]
     print(_table(("task", "curated model types", "all types (transformers)"), rows))
     print("\naliases: " + ", ".join(f"{a} -> {t}" for a, t in sorted(TASK_ALIASES.items())))
@@ -57,9 +56,7 @@ def print_hardware_profiles(*, as_json: bool) -> int:
 
     if as_json:
         return _print_json({n: p.__dict__ for n, p in HARDWARE_PROFILES.items()})
-    rows = [
-        (p.name, p.kind, f"{p.max_model_size_mb:,} MB", p.description) for p in HARDWARE_PROFILES.values()
-    ]
+    rows = [(p.name, p.kind, f"{p.max_model_size_mb:,} MB", p.description) for p in HARDWARE_PROFILES.values()]
     print(_table(("profile", "kind", "max model size", "description"), rows))
     return 0
 
@@ -141,9 +138,7 @@ def print_comparison(comparison: Any, *, as_json: bool) -> None:
         print(f"chain answer: none: {comparison.failure}")
 
 
-def print_candidates(
-    model_type: str, task: str | None, candidates: Sequence[ModelCandidate], *, as_json: bool
-) -> None:
+def print_candidates(model_type: str, task: str | None, candidates: Sequence[ModelCandidate], *, as_json: bool) -> None:
     if as_json:
         _print_json({"model_type": model_type, "task": task, "candidates": [c.to_dict() for c in candidates]})
         return

@@ -102,7 +102,11 @@ def api_level(chain: _Chain) -> ModelCandidate:
 def registry_level(chain: _Chain) -> ModelCandidate:
     if chain.registry is None:
         raise LevelSkipped("registry: not available")
-    candidates = list(chain.registry.candidates(chain.model_type))
+    try:
+        candidates = list(chain.registry.candidates(chain.model_type))
+    except RegistryError as err:
+        chain.registry = None
+        raise LevelSkipped(f"warning: registry unusable, falling through: {err}") from err
     if not candidates:
         raise LevelSkipped(f"registry: no entry for {chain.model_type}")
     return _choose_or_skip(chain, candidates, "registry")
@@ -161,10 +165,14 @@ def _known_small_models(chain: _Chain) -> list[ModelCandidate]:
 
 def _tiny_models(chain: _Chain) -> list[TinyModel]:
     tinies = []
-    if chain.registry is not None and chain.model_type in chain.registry.entries:
-        tinies.append(chain.registry.entries[chain.model_type].tiny)
-    entry = static_default(chain.model_type)
-    tinies.append(entry.tiny if entry else None)
+    try:
+        entry = chain.registry.entry(chain.model_type) if chain.registry is not None else None
+    except RegistryError:
+        entry = None  # reported by registry_level; the static tiny model still counts
+    if entry is not None:
+        tinies.append(entry.tiny)
+    static = static_default(chain.model_type)
+    tinies.append(static.tiny if static else None)
     return [t for t in tinies if t is not None]
 
 
@@ -200,7 +208,7 @@ def open_registry(path: Path) -> Registry:
 def known_model_types(registry: Registry | None) -> frozenset[str]:
     names = set(static_defaults())
     if registry is not None:
-        names |= set(registry.entries)
+        names |= registry.model_types
     return frozenset(names)
 
 
@@ -212,9 +220,7 @@ def build_constraints(request: SelectionRequest, task: str | None) -> Constraint
             raise UsageError(
                 f"unknown hardware profile {request.hardware!r}; valid: {', '.join(HARDWARE_PROFILES)}, auto"
             )
-        limits.append(
-            (HARDWARE_PROFILES[request.hardware].max_model_size_mb, f"the {request.hardware} profile")
-        )
+        limits.append((HARDWARE_PROFILES[request.hardware].max_model_size_mb, f"the {request.hardware} profile"))
     if request.max_size_mb is not None:
         limits.append((request.max_size_mb, "--max-size"))
     limit, label = min(limits) if limits else (None, "")
@@ -286,7 +292,7 @@ def _benchmarks_or_warning(settings: Settings, notes: list[str]) -> Benchmarks:
         return load_benchmarks(settings.benchmarks_path)
     except RegistryError as err:
         notes.append(f"warning: benchmarks ignored: {err}")
-        return Benchmarks(results={})
+        return Benchmarks({})
 
 
 def _warn_if_stale(registry: Registry, settings: Settings, chain: _Chain) -> None:

@@ -62,11 +62,7 @@ SIZE_WORDS: dict[str, float] = {
     "xxl": 45_000,
 }
 _SIZE_WORD_TOKEN = re.compile(
-    _TOKEN_BOUNDARY_LEFT
-    + r"("
-    + "|".join(sorted(SIZE_WORDS, key=len, reverse=True))
-    + r")"
-    + _TOKEN_BOUNDARY_RIGHT,
+    _TOKEN_BOUNDARY_LEFT + r"(" + "|".join(sorted(SIZE_WORDS, key=len, reverse=True)) + r")" + _TOKEN_BOUNDARY_RIGHT,
     re.IGNORECASE,
 )
 
@@ -94,9 +90,7 @@ def dtype_bytes(dtype: str) -> float:
         raise ValueError(f"unknown safetensors dtype {dtype!r}; known: {', '.join(DTYPE_BYTES)}") from None
 
 
-def size_from_safetensors(
-    parameters: Iterable[tuple[str, int]], total: int | None = None
-) -> SizeEstimate | None:
+def size_from_safetensors(parameters: Iterable[tuple[str, int]], total: int | None = None) -> SizeEstimate | None:
     """Exact weight size from safetensors parameter counts per dtype.
 
     The Hub's `total` is cross-checked against the sum of the per-dtype counts; the sum wins
@@ -170,25 +164,17 @@ def estimate_model_size(
     n_params = parameters_from_name(model_id)
     if n_params is not None:
         # Published checkpoints of that scale are mostly 16-bit; 2 bytes per parameter.
-        return SizeEstimate(
-            bytes=int(n_params * 2), method="name", detail=f"{n_params:,.0f} params named in the id"
-        )
+        return SizeEstimate(bytes=int(n_params * 2), method="name", detail=f"{n_params:,.0f} params named in the id")
     word = size_word(model_id)
     if word is not None:
-        return SizeEstimate(
-            bytes=int(SIZE_WORDS[word] * 1e6), method="size_word", detail=f"size word {word!r}"
-        )
+        return SizeEstimate(bytes=int(SIZE_WORDS[word] * 1e6), method="size_word", detail=f"size word {word!r}")
     typical = TYPICAL_SIZE_MB.get(model_type or "", DEFAULT_TYPICAL_SIZE_MB)
-    return SizeEstimate(
-        bytes=int(typical * 1e6), method="typical", detail=f"typical {model_type or 'model'} size"
-    )
+    return SizeEstimate(bytes=int(typical * 1e6), method="typical", detail=f"typical {model_type or 'model'} size")
 
 
 def estimate_candidate_size(candidate: ModelCandidate) -> SizeEstimate:
     """`estimate_model_size` over the facts a candidate carries; keeps a size it already has if exact."""
-    if candidate.size is not None and (
-        candidate.size.exact or not (candidate.parameters or candidate.siblings)
-    ):
+    if candidate.size is not None and (candidate.size.exact or not (candidate.parameters or candidate.siblings)):
         return candidate.size
     return estimate_model_size(
         candidate.model_id,
@@ -199,9 +185,7 @@ def estimate_candidate_size(candidate: ModelCandidate) -> SizeEstimate:
     )
 
 
-def inference_memory_mb(
-    size: SizeEstimate, dtype: Dtype = "fp32", *, stored_bytes_per_param: float = 4
-) -> float:
+def inference_memory_mb(size: SizeEstimate, dtype: Dtype = "fp32", *, stored_bytes_per_param: float = 4) -> float:
     """Memory to run the model in `dtype`: weights converted from their stored precision, plus overhead.
 
     Args:

@@ -27,7 +27,13 @@ def test_unknown_task_lists_the_valid_ones():
 
 @pytest.mark.parametrize(
     ("given", "canonical"),
-    [("gpt-j", "gptj"), ("gpt-neo", "gpt_neo"), ("gpt-neox", "gpt_neox"), ("XLM-RoBERTa", "xlm-roberta"), ("bert", "bert")],
+    [
+        ("gpt-j", "gptj"),
+        ("gpt-neo", "gpt_neo"),
+        ("gpt-neox", "gpt_neox"),
+        ("XLM-RoBERTa", "xlm-roberta"),
+        ("bert", "bert"),
+    ],
 )
 def test_model_type_spellings(given, canonical):
     assert tasks.canonical_model_type(given) == canonical

@@ -1,0 +1,245 @@
+"""The fallback chain: every level, every environment variable, the filters and the ranking."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from factories import candidate_row, fixture_records, hub_record, registry_dict, settings_for, write_registry
+
+from hf_testgen.config import Settings
+from hf_testgen.errors import NoModelFitsError, UnknownModelTypeError, UnsupportedTaskError
+from hf_testgen.selection import SelectionRequest, select
+
+NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)
+BERT_ROWS = [
+    candidate_row("google-bert/bert-base-uncased", "bert", sha="a" * 40, downloads=50_000_000, pipeline_tag="fill-mask",
+                  size_mb=440.4),
+    candidate_row("google-bert/bert-large-uncased", "bert", downloads=2_000_000, pipeline_tag="fill-mask", size_mb=1340.0),
+    candidate_row("dslim/bert-base-NER", "bert", downloads=3_000_000, pipeline_tag="token-classification"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def registry(tmp_path):
+    tiny = {"bert": {"id": "hf-internal-testing/tiny-random-BertForMaskedLM", "sha": "b" * 40, "source": "test"}}
+    return write_registry(tmp_path / "model_registry.json", registry_dict({"bert": BERT_ROWS}, tiny=tiny))
+
+
+@pytest.fixture
+def live_hub(local_hub):
+    records = fixture_records()
+    local_hub.add_model(records["google-bert/bert-base-uncased"])
+    local_hub.add_model(records["dbmdz/bert-large-cased-finetuned-conll03-english"])
+    return local_hub
+
+
+def test_api_level_when_the_hub_answers(live_hub, registry):
+    selection = select(SelectionRequest("bert", task="fill-mask"), settings_for(live_hub.url, registry), now=NOW)
+    assert selection.source == "api"
+    assert selection.model_id == "google-bert/bert-base-uncased"
+    assert selection.revision == "86b5e0934494bd15c9632b12f734a8a67f723594"
+    assert selection.size.exact
+    assert live_hub.count("/api/models") == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [
+        ({"USE_STATIC_REGISTRY": "true"}, "USE_STATIC_REGISTRY"),
+        ({"CI": "true"}, "CI is set"),
+        ({"HF_HUB_OFFLINE": "1"}, "HF_HUB_OFFLINE"),
+    ],
+)
+def test_environment_that_forbids_the_api(live_hub, registry, env, reason):
+    settings = Settings.from_env({"HF_ENDPOINT": live_hub.url, **env}).with_overrides(registry_path=registry)
+    selection = select(SelectionRequest("bert"), settings, now=NOW)
+    assert selection.source == "registry"
+    assert live_hub.count("/api/models") == 0
+    assert any(reason in note for note in selection.notes)
+
+
+def test_force_api_calls_overrides_ci(live_hub, registry):
+    env = {"HF_ENDPOINT": live_hub.url, "CI": "true", "FORCE_API_CALLS": "true"}
+    settings = Settings.from_env(env).with_overrides(registry_path=registry)
+    assert select(SelectionRequest("bert"), settings, now=NOW).source == "api"
+    assert live_hub.count("/api/models") == 1
+
+
+def test_429_with_retry_after_past_deadline_falls_back_to_registry(live_hub, registry):
+    live_hub.fail("/api/models", 429, headers={"Retry-After": "3600"}, times=None)
+    selection = select(SelectionRequest("bert"), settings_for(live_hub.url, registry), now=NOW)
+    assert selection.source == "registry"
+    assert selection.model_id == "google-bert/bert-base-uncased"
+    assert any("rate_limited" in note for note in selection.notes)
+
+
+@pytest.mark.parametrize("fault", ["500", "malformed", "timeout", "empty"])
+def test_every_hub_failure_falls_back_to_registry(live_hub, registry, fault):
+    if fault == "500":
+        live_hub.fail("/api/models", 500, times=None)
+    elif fault == "malformed":
+        live_hub.malformed("/api/models", times=None)
+    elif fault == "timeout":
+        live_hub.delay("/api/models", 3, times=None)
+    else:
+        live_hub.clear()
+    settings = settings_for(live_hub.url, registry, api_deadline_s=1.0, api_max_tries=1)
+    selection = select(SelectionRequest("bert"), settings, now=NOW)
+    assert selection.source == "registry"
+    assert any(note.startswith("api:") for note in selection.notes)
+
+
+def test_registry_level_picks_the_best_ranked_fitting_candidate(registry):
+    selection = select(SelectionRequest("bert"), settings_for(None, registry, use_static_registry=True), now=NOW)
+    assert selection.model_id == "google-bert/bert-base-uncased"
+    assert selection.revision == "a" * 40
+    reasons = {r.model_id: r.reason for r in selection.rejected}
+    assert "token-classification" in reasons["dslim/bert-base-NER"]
+    assert "ranked below" in reasons["google-bert/bert-large-uncased"]
+    assert selection.tiny_model_id == "hf-internal-testing/tiny-random-BertForMaskedLM"
+
+
+def test_the_size_limit_is_the_smaller_of_profile_and_max_size(registry):
+    settings = settings_for(None, registry, use_static_registry=True)
+    request = SelectionRequest("bert", hardware="gpu-large", max_size_mb=100)
+    selection = select(request, settings, now=NOW)
+    assert selection.source == "size-fallback"
+    assert selection.model_id == "hf-internal-testing/tiny-random-BertForMaskedLM"
+    assert (
+        "exceeds the 100 MB limit of --max-size"
+        in {r.model_id: r.reason for r in selection.rejected}["google-bert/bert-base-uncased"]
+    )
+
+
+def test_size_step_down_goes_large_to_base_before_tiny(tmp_path):
+    rows = [
+        candidate_row("google/flan-t5-large", "t5", downloads=9_000_000, size_mb=3132.6),
+        candidate_row("google/flan-t5-base", "t5", downloads=100, size_mb=990.0, pipeline_tag="summarization"),
+    ]
+    path = write_registry(tmp_path / "r.json", registry_dict({"t5": rows}))
+    settings = settings_for(None, path, use_static_registry=True)
+    selection = select(SelectionRequest("t5", task="summarization", max_size_mb=1000), settings, now=NOW)
+    assert selection.model_id == "google/flan-t5-base"
+    selection = select(SelectionRequest("t5", task="summarization", max_size_mb=300), settings, now=NOW)
+    assert selection.source == "size-fallback"
+    assert selection.model_id == "google-t5/t5-small"  # the static default: known to exist, never invented
+    selection = select(SelectionRequest("t5", task="summarization", max_size_mb=100), settings, now=NOW)
+    assert "tiny-random" in selection.model_id
+
+
+def test_no_known_model_fits_names_the_nearest(registry):
+    settings = settings_for(None, registry, use_static_registry=True)
+    with pytest.raises(NoModelFitsError) as err:
+        select(SelectionRequest("bert", max_size_mb=1), settings, now=NOW)
+    assert err.value.constraint == "size"
+    assert err.value.nearest == "hf-internal-testing/tiny-random-BertForMaskedLM"
+    assert "MB" in str(err.value)
+
+
+def test_a_corrupt_registry_warns_once_and_falls_to_the_static_default(tmp_path):
+    path = tmp_path / "model_registry.json"
+    path.write_text('{"schema_version": 1, "updated": ')
+    before = path.read_bytes()
+    selection = select(SelectionRequest("bert"), settings_for(None, path, use_static_registry=True), now=NOW)
+    assert selection.source == "static-default"
+    assert selection.model_id == "google-bert/bert-base-uncased"
+    warnings = [n for n in selection.notes if n.startswith("warning:")]
+    assert len(warnings) == 1 and str(path) in warnings[0] and "not valid JSON" in warnings[0]
+    assert path.read_bytes() == before  # no read path rewrites the file
+
+
+def test_an_invalid_entry_is_reported_with_its_place(tmp_path):
+    data = registry_dict({"bert": [{"id": 'evil"; import os'}]})
+    path = write_registry(tmp_path / "r.json", data)
+    selection = select(SelectionRequest("bert"), settings_for(None, path, use_static_registry=True), now=NOW)
+    assert selection.source == "static-default"
+    assert any("model_types.bert.candidates[0]" in n for n in selection.notes)
+
+
+def test_a_stale_registry_warns(registry):
+    settings = settings_for(None, registry, use_static_registry=True, max_registry_age_days=7)
+    selection = select(SelectionRequest("bert"), settings, now=NOW)
+    assert any("days old" in n and "MAX_REGISTRY_AGE_DAYS=7" in n for n in selection.notes)
+    fresh = select(SelectionRequest("bert"), settings_for(None, registry, use_static_registry=True), now=NOW)
+    assert not any("days old" in n for n in fresh.notes)
+
+
+def test_gated_models_are_rejected_unless_allowed(tmp_path):
+    rows = [
+        candidate_row("meta-llama/Llama-3.1-8B-Instruct", "llama", gated=True, downloads=9_000_000, size_mb=16_060.5),
+        candidate_row("TinyLlama/TinyLlama-1.1B-Chat-v1.0", "llama", downloads=1_000, size_mb=2_200.1),
+    ]
+    path = write_registry(tmp_path / "r.json", registry_dict({"llama": rows}))
+    settings = settings_for(None, path, use_static_registry=True)
+    assert select(SelectionRequest("llama"), settings, now=NOW).model_id == "TinyLlama/TinyLlama-1.1B-Chat-v1.0"
+    allowed = select(SelectionRequest("llama", allow_gated=True), settings, now=NOW)
+    assert allowed.model_id == "meta-llama/Llama-3.1-8B-Instruct"
+
+
+def test_framework_filter(tmp_path):
+    rows = [
+        candidate_row("org/bert-pt", "bert", downloads=10_000, frameworks=["pytorch"], pipeline_tag="fill-mask"),
+        candidate_row(
+            "org/bert-tf", "bert", downloads=10, frameworks=["pytorch", "tensorflow"], pipeline_tag="fill-mask"
+        ),
+    ]
+    path = write_registry(tmp_path / "r.json", registry_dict({"bert": rows}))
+    settings = settings_for(None, path, use_static_registry=True)
+    assert select(SelectionRequest("bert"), settings, now=NOW).model_id == "org/bert-pt"
+    tf = select(SelectionRequest("bert", framework="tensorflow"), settings, now=NOW)
+    assert tf.model_id == "org/bert-tf" and tf.framework == "tensorflow"
+    reasons = {r.model_id: r.reason for r in tf.rejected}
+    assert reasons["org/bert-pt"] == "no tensorflow weights (has pytorch)"
+
+
+def test_benchmarks_raise_the_ranking(tmp_path):
+    rows = [
+        candidate_row("timm/popular.a1_in1k", "timm_wrapper", downloads=1_000, size_mb=100.0),
+        candidate_row("timm/accurate.a1_in1k", "timm_wrapper", downloads=900, size_mb=100.0),
+    ]
+    path = write_registry(tmp_path / "r.json", registry_dict({"timm_wrapper": rows}))
+    settings = settings_for(None, path, use_static_registry=True)
+    assert select(SelectionRequest("timm_wrapper"), settings, now=NOW).model_id == "timm/popular.a1_in1k"
+    bench = {"schema_version": 1, "models": {
+        "timm/popular.a1_in1k": [{"task": "image-classification", "hardware": "any", "metric": "imagenet_top1", "value": 70.0}],
+        "timm/accurate.a1_in1k": [{"task": "image-classification", "hardware": "any", "metric": "imagenet_top1", "value": 85.0}],
+    }}  # fmt: skip
+    (tmp_path / "benchmarks.json").write_text(json.dumps(bench))
+    ranked = select(
+        SelectionRequest("timm_wrapper"), settings.with_overrides(benchmarks_path=tmp_path / "benchmarks.json"), now=NOW
+    )
+    assert ranked.model_id == "timm/accurate.a1_in1k"
+
+
+def test_ranking_tie_break_is_deterministic(tmp_path):
+    rows = [candidate_row(f"org/bert-{n}", "bert", downloads=5, size_mb=100.0) for n in ("b", "a", "c")]
+    path = write_registry(tmp_path / "r.json", registry_dict({"bert": rows}))
+    settings = settings_for(None, path, use_static_registry=True)
+    assert {select(SelectionRequest("bert"), settings, now=NOW).model_id for _ in range(3)} == {"org/bert-a"}
+
+
+def test_bad_input(registry):
+    settings = settings_for(None, registry, use_static_registry=True)
+    with pytest.raises(UnknownModelTypeError) as err:
+        select(SelectionRequest("bret"), settings, now=NOW)
+    assert "bert" in err.value.suggestions
+    with pytest.raises(UnsupportedTaskError):
+        select(SelectionRequest("bert", task="image-classification"), settings, now=NOW)
+
+
+def test_api_candidates_of_another_task_are_filtered(local_hub, registry):
+    local_hub.add_model(hub_record("org/bert-ner", "bert", pipeline_tag="token-classification", downloads=10))
+    selection = select(
+        SelectionRequest("bert", task="token-classification"), settings_for(local_hub.url, registry), now=NOW
+    )
+    assert selection.source == "api" and selection.model_id == "org/bert-ner"
+
+
+def test_settings_from_env():
+    settings = Settings.from_env({"MAX_REGISTRY_AGE_DAYS": "7", "HF_ENDPOINT": "http://127.0.0.1:1/", "CI": "1"})
+    assert settings.max_registry_age_days == 7 and settings.endpoint == "http://127.0.0.1:1" and settings.ci
+    assert settings.api_block_reason().startswith("CI")
+    with pytest.raises(ValueError, match="MAX_REGISTRY_AGE_DAYS"):
+        Settings.from_env({"MAX_REGISTRY_AGE_DAYS": "soon"})
