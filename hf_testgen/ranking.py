@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .benchmarks import BenchmarkResult, Benchmarks
+from .errors import RegistryError
 from .records import Framework, ModelCandidate
 
 WEIGHTS = {

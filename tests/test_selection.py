@@ -14,9 +14,10 @@ from hf_testgen.selection import SelectionRequest, select
 
 NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)
 BERT_ROWS = [
-    candidate_row("google-bert/bert-base-uncased", "bert", sha="a" * 40, downloads=50_000_000, pipeline_tag="fill-mask",
-                  size_mb=440.4),
-    candidate_row("google-bert/bert-large-uncased", "bert", downloads=2_000_000, pipeline_tag="fill-mask", size_mb=1340.0),
+    candidate_row("google-bert/bert-base-uncased", "bert", sha="a" * 40, downloads=50_000_000,
+                  pipeline_tag="fill-mask", size_mb=440.4),
+    candidate_row("google-bert/bert-large-uncased", "bert", downloads=2_000_000, pipeline_tag="fill-mask",
+                  size_mb=1340.0),
     candidate_row("dslim/bert-base-NER", "bert", downloads=3_000_000, pipeline_tag="token-classification"),
 ]  # fmt: skip
 
@@ -202,10 +203,11 @@ def test_benchmarks_raise_the_ranking(tmp_path):
     path = write_registry(tmp_path / "r.json", registry_dict({"timm_wrapper": rows}))
     settings = settings_for(None, path, use_static_registry=True)
     assert select(SelectionRequest("timm_wrapper"), settings, now=NOW).model_id == "timm/popular.a1_in1k"
-    bench = {"schema_version": 1, "models": {
-        "timm/popular.a1_in1k": [{"task": "image-classification", "hardware": "any", "metric": "imagenet_top1", "value": 70.0}],
-        "timm/accurate.a1_in1k": [{"task": "image-classification", "hardware": "any", "metric": "imagenet_top1", "value": 85.0}],
-    }}  # fmt: skip
+
+    def top1(value):
+        return [{"task": "image-classification", "hardware": "any", "metric": "imagenet_top1", "value": value}]
+
+    bench = {"schema_version": 1, "models": {"timm/popular.a1_in1k": top1(70.0), "timm/accurate.a1_in1k": top1(85.0)}}
     (tmp_path / "benchmarks.json").write_text(json.dumps(bench))
     ranked = select(
         SelectionRequest("timm_wrapper"), settings.with_overrides(benchmarks_path=tmp_path / "benchmarks.json"), now=NOW
