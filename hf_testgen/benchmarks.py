@@ -41,26 +41,45 @@ class BenchmarkResult:
 
 
 class Benchmarks:
-    """Results per model id. Rows are turned into records only for the ids asked about, because
-    the file holds thousands of models and selection looks at a handful."""
+    """Results per model id, parsed only when needed.
 
-    def __init__(self, raw_models: dict[str, Any], path: Path | None = None) -> None:
+    The file holds thousands of models and a selection ranks a handful, so the JSON is decoded
+    only once a ranked id is actually mentioned in it, and rows become records per id.
+    """
+
+    def __init__(self, raw_models: dict[str, Any] | None = None, path: Path | None = None, text: str = "") -> None:
         self._raw = raw_models
         self._path = path
+        self._text = text
         self._parsed: dict[str, tuple[BenchmarkResult, ...]] = {}
+
+    def _models(self) -> dict[str, Any]:
+        if self._raw is None:
+            try:
+                raw = json.loads(self._text)
+            except json.JSONDecodeError as err:
+                raise RegistryError(self._path, f"not valid JSON ({err.msg} at line {err.lineno})") from None
+            if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION or not isinstance(
+                raw.get("models"), dict
+            ):
+                raise RegistryError(self._path, f"expected {{'schema_version': {SCHEMA_VERSION}, 'models': {{...}}}}")
+            self._raw = raw["models"]
+        return self._raw
 
     def for_model(self, model_id: str) -> tuple[BenchmarkResult, ...]:
         """The results recorded for `model_id` (empty when none).
 
         Raises:
-            RegistryError: the rows of this model do not follow the schema.
+            RegistryError: the file or the rows of this model do not follow the schema.
         """
         if model_id not in self._parsed:
-            self._parsed[model_id] = _parse_rows(model_id, self._raw.get(model_id, ()), self._path)
+            if self._raw is None and f'"{model_id}"' not in self._text:
+                return ()
+            self._parsed[model_id] = _parse_rows(model_id, self._models().get(model_id, ()), self._path)
         return self._parsed[model_id]
 
     def model_ids(self) -> list[str]:
-        return sorted(self._raw)
+        return sorted(self._models())
 
 
 EMPTY = Benchmarks({})
@@ -68,35 +87,24 @@ EMPTY = Benchmarks({})
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime_ns: int) -> Benchmarks:
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    return parse_benchmarks(raw, Path(path))
+    return Benchmarks(None, Path(path), Path(path).read_text(encoding="utf-8"))
 
 
 def load_benchmarks(path: Path) -> Benchmarks:
-    """Read `benchmarks.json`; a missing file is no benchmarks.
-
-    Raises:
-        RegistryError: the file exists but is not valid JSON or does not follow the schema.
-    """
+    """Open `benchmarks.json`; a missing file is no benchmarks. Errors surface when it is read."""
     path = Path(path)
     try:
         mtime = path.stat().st_mtime_ns
     except FileNotFoundError:
         return EMPTY
-    try:
-        return _load_cached(str(path), mtime)
-    except json.JSONDecodeError as err:
-        raise RegistryError(path, f"not valid JSON ({err.msg} at line {err.lineno})") from None
+    return _load_cached(str(path), mtime)
 
 
 def parse_benchmarks(raw: Any, path: Path | None = None) -> Benchmarks:
-    if (
-        not isinstance(raw, dict)
-        or raw.get("schema_version") != SCHEMA_VERSION
-        or not isinstance(raw.get("models"), dict)
-    ):
-        raise RegistryError(path, f"expected {{'schema_version': {SCHEMA_VERSION}, 'models': {{...}}}}")
-    return Benchmarks(raw["models"], path)
+    """Benchmarks from decoded JSON (validated now)."""
+    benchmarks = Benchmarks(None, path, json.dumps(raw))
+    benchmarks._models()
+    return benchmarks
 
 
 def _parse_rows(model_id: str, rows: Any, path: Path | None) -> tuple[BenchmarkResult, ...]:

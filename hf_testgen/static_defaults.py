@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from .records import ModelCandidate
 from .registry import TinyModel
@@ -24,7 +24,7 @@ class StaticDefault:
 
 @cache
 def static_defaults() -> dict[str, StaticDefault]:
-    text = resources.files("hf_testgen").joinpath("data/static_defaults.json").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "data/static_defaults.json").read_text(encoding="utf-8")
     table = json.loads(text)["model_types"]
     return {
         model_type: StaticDefault(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .errors import UnknownModelTypeError, UnsupportedTaskError, UsageError
@@ -93,7 +93,7 @@ _DEFAULT_TASK_ORDER = (
 
 @cache
 def _task_map() -> dict[str, Any]:
-    text = resources.files("hf_testgen").joinpath("data/task_map.json").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "data/task_map.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

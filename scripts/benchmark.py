@@ -1,0 +1,128 @@
+"""Print the selection speed figures the project tracks (targets in brackets).
+
+1. In-process selection time on the registry path over every model type of the registry:
+   median and p95 [median <= 2 ms].
+2. Wall time of `python advanced_model_selection.py --model-type bert --json` on the static
+   path divided by that of `python -c pass` [<= 5x], and whether torch or huggingface_hub's
+   HTTP layer were imported on that path [neither].
+3. HTTP requests per API-level selection, counted by the local Hub server [exactly 1].
+
+Speed targets live here, not in timed unit tests. Bytecode is cached in a temporary folder
+for the command timings (like an installed package), whatever PYTHONDONTWRITEBYTECODE says.
+
+Usage: python scripts/benchmark.py [--rounds N] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def in_process(rounds: int) -> None:
+    from hf_testgen.config import Settings
+    from hf_testgen.errors import HfTestgenError
+    from hf_testgen.selection import SelectionRequest, open_registry, select
+
+    settings = Settings(use_static_registry=True)
+    model_types = open_registry(settings.registry_path).list_model_types()
+    timings: list[float] = []
+    failures = 0
+    for round_index in range(rounds + 1):
+        for model_type in model_types:
+            started = time.perf_counter()
+            try:
+                select(SelectionRequest(model_type), settings)
+            except HfTestgenError:
+                failures += 1
+            elapsed = (time.perf_counter() - started) * 1000
+            if round_index:  # the first round warms the caches and is not counted
+                timings.append(elapsed)
+    print(
+        f"in-process selection, registry path: {len(model_types)} model types x {rounds} rounds: "
+        f"median {statistics.median(timings):.3f} ms, p95 {percentile(timings, 0.95):.3f} ms "
+        f"(target median <= 2 ms); selections without an answer: {failures // (rounds + 1)}"
+    )
+
+
+def _time_command(argv: list[str], env: dict[str, str], runs: int) -> float:
+    subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, check=True)  # warm-up, writes bytecode
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, check=True)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def command_ratio(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as cache:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update({"USE_STATIC_REGISTRY": "true", "PYTHONPYCACHEPREFIX": cache})
+        command = [sys.executable, "advanced_model_selection.py", "--model-type", "bert", "--json"]
+        ours = _time_command(command, env, runs)
+        bare = _time_command([sys.executable, "-c", "pass"], env, runs)
+        probe = (
+            "import sys, runpy\nsys.argv = ['advanced_model_selection.py', '--model-type', 'bert', '--json']\n"
+            "try:\n    runpy.run_path('advanced_model_selection.py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print('imported:', sorted(m for m in ('torch', 'huggingface_hub', 'httpx2') if m in sys.modules))"
+        )
+        imported = subprocess.run(
+            [sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip().splitlines()[-1]
+    print(
+        f"static command: {ours * 1000:.1f} ms vs python -c pass {bare * 1000:.1f} ms (median of {runs}): "
+        f"{ours / bare:.1f}x (target <= 5x); {imported}"
+    )
+
+
+def api_requests() -> None:
+    from conftest import wait_until_healthy
+    from factories import fixture_records
+    from hubserver import LocalHub
+
+    from hf_testgen.config import Settings
+    from hf_testgen.selection import SelectionRequest, select
+
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    cases = [("bert", "fill-mask"), ("gpt2", "text-generation"), ("t5", "translation"), ("vit", "image-classification")]
+    with LocalHub() as hub:
+        wait_until_healthy(hub.url)
+        for record in fixture_records().values():
+            hub.add_model(record)
+        counts = []
+        for model_type, task in cases:
+            before = hub.count("/api/")
+            selection = select(SelectionRequest(model_type, task=task), Settings(endpoint=hub.url))
+            counts.append(hub.count("/api/") - before)
+            assert selection.source == "api", selection.notes
+    print(f"Hub requests per API-level selection over {len(cases)} selections: {counts} (target: exactly 1 each)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds over all model types (default 5)")
+    parser.add_argument("--runs", type=int, default=15, help="runs of each command (default 15)")
+    args = parser.parse_args()
+    in_process(args.rounds)
+    command_ratio(args.runs)
+    api_requests()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
