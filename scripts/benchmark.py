@@ -78,7 +78,8 @@ def command_ratio(runs: int) -> None:
         bare = _time_command([sys.executable, "-c", "pass"], env, runs)
         probe = (
             "import sys, runpy\nsys.argv = ['advanced_model_selection.py', '--model-type', 'bert', '--json']\n"
-            "try:\n    runpy.run_path('advanced_model_selection.py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "try:\n    runpy.run_path('advanced_model_selection.py', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
             "print('imported:', sorted(m for m in ('torch', 'huggingface_hub', 'httpx2') if m in sys.modules))"
         )
         imported = subprocess.run(

@@ -109,7 +109,8 @@ def test_static_path_imports_neither_torch_nor_the_hub_client():
         "sys.argv = ['advanced_model_selection.py', '--model-type', 'bert', '--json']\n"
         "try:\n    runpy.run_path('advanced_model_selection.py', run_name='__main__')\n"
         "except SystemExit as e:\n    assert e.code == 0, e.code\n"
-        "print(sorted(m for m in ('torch', 'huggingface_hub', 'httpx2', 'transformers', 'jinja2') if m in sys.modules))\n"
+        "heavy = ('torch', 'huggingface_hub', 'httpx2', 'transformers', 'jinja2')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     env = {**os.environ, "USE_STATIC_REGISTRY": "true"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
