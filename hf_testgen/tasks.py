@@ -10,7 +10,6 @@ Two tables:
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import cache
 from pathlib import Path
@@ -126,6 +125,8 @@ def canonical_task(task: str) -> str:
     name = task.strip().lower().replace("_", "-")
     name = TASK_ALIASES.get(name, name)
     if name not in all_tasks():
+        import difflib  # only for the error message
+
         close = difflib.get_close_matches(name, all_tasks(), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise UsageError(
@@ -150,6 +151,8 @@ def canonical_model_type(model_type: str, extra_known: frozenset[str] = frozense
     for candidate in (raw, MODEL_TYPE_ALIASES.get(raw), raw.replace("-", "_"), raw.replace("_", "-")):
         if candidate and candidate in known:
             return candidate
+    import difflib  # only for the error message
+
     suggestions = difflib.get_close_matches(raw, sorted(known | set(MODEL_TYPE_ALIASES)), n=3, cutoff=0.6)
     raise UnknownModelTypeError(model_type, suggestions)
 
