@@ -225,6 +225,8 @@ def _lookup_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
 
 def find_main(argv: Sequence[str] | None = None) -> int:
+    from .refresh import VERIFY_REGISTRY, add_refresh_args  # the refresh machinery is for this command only
+
     parser = _Parser(
         prog="find_models.py",
         description="List live Hub candidates with exact sizes, verify a model, or refresh the registry.",
@@ -240,10 +242,14 @@ def find_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--task", help="pipeline tag to filter on")
     parser.add_argument("--limit", type=positive_int, default=10, help="candidates per type (default 10)")
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--verify", metavar="MODEL", help="say whether MODEL exists and is usable")
+    parser.add_argument(
+        "--verify",
+        metavar="MODEL",
+        nargs="?",
+        const=VERIFY_REGISTRY,
+        help="say whether MODEL exists and is usable; bare --verify with --update-registry checks the whole registry",
+    )
     add_registry_arg(parser)
-    from .refresh import add_refresh_args
-
     add_refresh_args(parser)
     args = parser.parse_args(argv)
     return run_guarded(lambda: _find_body(parser, args))
@@ -251,11 +257,10 @@ def find_main(argv: Sequence[str] | None = None) -> int:
 
 def _find_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from . import report
+    from .refresh import refresh_main_body, wants_refresh_body
 
     settings = settings_from(args)
-    if args.update_registry or args.verify_registry:
-        from .refresh import refresh_main_body
-
+    if wants_refresh_body(args):
         return refresh_main_body(parser, args, settings)
     if args.verify:
         from .verify import verify_model

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, get_args
@@ -267,3 +267,85 @@ def expand_properties() -> tuple[str, ...]:
     from huggingface_hub.hf_api import ExpandModelProperty_T
 
     return get_args(ExpandModelProperty_T)
+
+
+# --- the registry refresh: deeper lists and counted requests -----------------------------------
+
+
+def fetch_candidate_pages(
+    model_type: str,
+    *,
+    settings: Settings,
+    limit: int,
+    pages: int = 1,
+    task: str | None = None,
+    on_requests: Callable[[int], None] | None = None,
+) -> list[ModelCandidate]:
+    """Up to `limit` x `pages` live candidates for a model type, following the Hub's pages.
+
+    The query is the one of `fetch_candidates` (tag filter, downloads order, `LIST_EXPAND`), so a
+    refresh sees what the API level of selection sees, only deeper. huggingface_hub follows each
+    `Link: rel="next"` header by itself; here every page that arrives gives the next one a fresh
+    set of `settings.api_max_tries` tries, and all pages share the one `api_deadline_s` deadline.
+
+    Args:
+        model_type: a transformers model type, used as the tag filter.
+        settings: endpoint, token, deadline and tries per page.
+        limit: candidates per page asked for.
+        pages: how many pages of `limit` to read (the Hub may split them further).
+        task: a pipeline tag to filter on, or None for every task.
+        on_requests: called once with the number of HTTP requests sent (pages and retries),
+            also when the call fails, so that the caller can keep a request budget.
+
+    Returns:
+        Candidates with sizes and frameworks derived, best-downloaded first.
+
+    Raises:
+        HubUnavailableError: offline, rate limited beyond the deadline, 5xx, timeout, bad JSON.
+    """
+    api = make_api(settings)
+    infos: list[Any] = []
+    with _deadline(settings) as budget:
+        answered = 0
+        try:
+            for info in api.list_models(
+                filter=model_type,
+                pipeline_tag=task,
+                sort="downloads",
+                limit=limit * pages,
+                expand=list(LIST_EXPAND),
+            ):
+                if budget.tries != answered:  # a page just arrived: the next one gets its own tries
+                    answered = budget.tries
+                    budget.max_tries = answered + settings.api_max_tries
+                infos.append(info)
+        except Exception as err:  # every failure becomes one HubUnavailableError with a reason
+            raise _translate(err) from err
+        finally:
+            if on_requests is not None:
+                on_requests(budget.tries)
+    return [enrich(ModelCandidate.from_model_info(i, model_type=model_type)) for i in infos]
+
+
+def fetch_model_counted(
+    model_id: str,
+    *,
+    settings: Settings,
+    model_type: str | None = None,
+    on_requests: Callable[[int], None] | None = None,
+) -> ModelCandidate:
+    """`fetch_model` (one `model_info(files_metadata=True)`), reporting the requests it sent.
+
+    Raises:
+        HubUnavailableError: with reason "not_found" when the model does not exist.
+    """
+    api = make_api(settings)
+    with _deadline(settings) as budget:
+        try:
+            info = api.model_info(model_id, files_metadata=True)
+        except Exception as err:
+            raise _translate(err) from err
+        finally:
+            if on_requests is not None:
+                on_requests(budget.tries)
+    return enrich(ModelCandidate.from_model_info(info, model_type=model_type, fact_source="hub-api model_info"))

@@ -17,7 +17,6 @@ import fnmatch
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -176,6 +175,8 @@ def atomic_write_text(path: Path, text: str) -> None:
     The temporary file lives in the same directory (so `os.replace` is a rename on one file
     system) and is removed if anything fails before the rename.
     """
+    import tempfile  # only writers need it; keeps the read path light
+
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -197,3 +198,100 @@ def save_registry(raw: dict[str, Any], path: Path) -> None:
     """Validate every entry, then atomically write a registry."""
     parse_registry(raw, Path(path)).validate_all()
     atomic_write_text(Path(path), dump_registry_json(raw))
+
+
+# --- merge of a refresh (find_models.py --update-registry) ----------------------------------
+
+REFRESHED_BY = "find_models.py --update-registry"
+# What an entry says about the Hub; `updated` and `refreshed_from` only say when and whence.
+ENTRY_CONTENT_KEYS = ("default", "tiny", "candidates")
+
+
+@dataclass(frozen=True)
+class TypeRefresh:
+    """What a refresh learnt about one model type.
+
+    `candidates` are in rank order and the first is the default; `tiny` is a test checkpoint the
+    refresh saw (used only when the entry has none).
+    """
+
+    model_type: str
+    candidates: tuple[ModelCandidate, ...]
+    tiny: TinyModel | None = None
+
+
+def format_timestamp(moment: datetime) -> str:
+    """The registry's time format: UTC, whole seconds, `Z` suffix."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def empty_registry(updated: datetime) -> dict[str, Any]:
+    """The raw form of a registry with no model types (a refresh into a new file starts here)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "updated": format_timestamp(updated),
+        "generated_by": REFRESHED_BY,
+        "model_types": {},
+    }
+
+
+def refreshed_entry(
+    old: dict[str, Any] | None, fresh: TypeRefresh, *, updated: str, source: str
+) -> dict[str, Any]:
+    """The raw entry of `fresh.model_type` after a refresh; `old` itself when its content is unchanged.
+
+    `updated` and `refreshed_from` are stamped only when the content (default, tiny, candidate
+    rows) changes: stamping them on every run would make a rerun on unchanged Hub data rewrite
+    the file. So they mean "when and from where the content last changed". Keys of `old` this
+    version does not know are kept. The old tiny checkpoint is kept (its pinned commit is known
+    to load); the refresh's one fills an entry that had none.
+
+    Raises:
+        ValueError: `fresh` has no candidates (an empty answer must not wipe an entry).
+    """
+    if not fresh.candidates:
+        raise ValueError(f"refusing to merge an empty refresh of {fresh.model_type!r}")
+    tiny = (old or {}).get("tiny")
+    if tiny is None and fresh.tiny is not None:
+        tiny = {"id": fresh.tiny.model_id, "sha": fresh.tiny.sha, "source": fresh.tiny.source}
+        tiny = {key: value for key, value in tiny.items() if value is not None}
+    content = {
+        "default": fresh.candidates[0].model_id,
+        "tiny": tiny,
+        "candidates": [candidate.to_dict() for candidate in fresh.candidates],
+    }
+    if old is not None and all(old.get(key) == content[key] for key in ENTRY_CONTENT_KEYS):
+        return old
+    return {**(old or {}), **content, "updated": updated, "refreshed_from": source}
+
+
+def merge_refresh(
+    raw: dict[str, Any], refreshed: list[TypeRefresh], *, now: datetime, source: str
+) -> tuple[dict[str, Any], list[str]]:
+    """Merge the fresh entries of a refresh into a registry's raw form, never replacing it wholesale.
+
+    Types that were not refreshed, or whose refresh failed (absent from `refreshed`), keep their
+    entries as they are. The top-level `updated` and `generated_by` change only when an entry did.
+
+    Args:
+        raw: the registry as read (not modified).
+        refreshed: the types that were refreshed successfully.
+        now: the time of the refresh.
+        source: where the facts came from (the Hub endpoint).
+
+    Returns:
+        (the merged registry, the model types whose entry changed); the merged registry is `raw`
+        itself when nothing changed, so the caller writes nothing.
+    """
+    updated = format_timestamp(now)
+    types = dict(raw["model_types"])
+    changed: list[str] = []
+    for fresh in refreshed:
+        old = types.get(fresh.model_type)
+        entry = refreshed_entry(old, fresh, updated=updated, source=source)
+        if entry is not old:
+            types[fresh.model_type] = entry
+            changed.append(fresh.model_type)
+    if not changed:
+        return raw, []
+    return {**raw, "updated": updated, "generated_by": REFRESHED_BY, "model_types": types}, changed
