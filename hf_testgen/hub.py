@@ -247,18 +247,30 @@ def fetch_candidates(
     return [enrich(ModelCandidate.from_model_info(i, model_type=model_type)) for i in infos]
 
 
-def fetch_model(model_id: str, *, settings: Settings, model_type: str | None = None) -> ModelCandidate:
+def fetch_model(
+    model_id: str,
+    *,
+    settings: Settings,
+    model_type: str | None = None,
+    on_requests: Callable[[int], None] | None = None,
+) -> ModelCandidate:
     """Full facts for one model, with exact file sizes (`model_info(files_metadata=True)`).
+
+    Args:
+        on_requests: called with the number of requests sent (the refresh's request budget).
 
     Raises:
         HubUnavailableError: with reason "not_found" when the model does not exist.
     """
     api = make_api(settings)
-    with _deadline(settings):
+    with _deadline(settings) as budget:
         try:
             info = api.model_info(model_id, files_metadata=True)
         except Exception as err:
             raise _translate(err) from err
+        finally:
+            if on_requests is not None:
+                on_requests(budget.tries)
     return enrich(ModelCandidate.from_model_info(info, model_type=model_type, fact_source="hub-api model_info"))
 
 
@@ -325,27 +337,3 @@ def fetch_candidate_pages(
             if on_requests is not None:
                 on_requests(budget.tries)
     return [enrich(ModelCandidate.from_model_info(i, model_type=model_type)) for i in infos]
-
-
-def fetch_model_counted(
-    model_id: str,
-    *,
-    settings: Settings,
-    model_type: str | None = None,
-    on_requests: Callable[[int], None] | None = None,
-) -> ModelCandidate:
-    """`fetch_model` (one `model_info(files_metadata=True)`), reporting the requests it sent.
-
-    Raises:
-        HubUnavailableError: with reason "not_found" when the model does not exist.
-    """
-    api = make_api(settings)
-    with _deadline(settings) as budget:
-        try:
-            info = api.model_info(model_id, files_metadata=True)
-        except Exception as err:
-            raise _translate(err) from err
-        finally:
-            if on_requests is not None:
-                on_requests(budget.tries)
-    return enrich(ModelCandidate.from_model_info(info, model_type=model_type, fact_source="hub-api model_info"))

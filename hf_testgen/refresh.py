@@ -289,7 +289,7 @@ def with_exact_sizes(
         calls += 1
         budget.wait_for(settings.api_max_tries)
         try:
-            info = hub.fetch_model_counted(
+            info = hub.fetch_model(
                 candidate.model_id, settings=settings, model_type=model_type, on_requests=budget.record
             )
         except HubUnavailableError as err:
