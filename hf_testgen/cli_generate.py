@@ -20,12 +20,12 @@ from .errors import GenerationError, HfTestgenError, NoModelFitsError, RegistryE
 from .generator import (
     COMMAND_LINE_SOURCE,
     GenerationSpec,
-    file_name_for,
+    command_for,
     output_path,
     render_test,
     size_text,
-    verify_test_file,
-    verify_text,
+    verify_test_files,
+    verify_texts,
     write_test,
 )
 from .records import validate_model_id, validate_model_type, validate_revision
@@ -44,6 +44,9 @@ class Outcome:
     name: str
     status: str
     line: str
+    file_name: str | None = None  # the file written (or printed, for --dry-run)
+    path: Path | None = None  # where it was written (None for --dry-run and failures)
+    text: str | None = None  # the rendered file
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +107,11 @@ def _body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     _check_model_args(parser, args, single=bool(single))
     settings = settings_from(args)
     if single:
-        outcome = generate_one(_clean_name(single), args, settings, strict=True)
+        outcome = generate_one(_clean_name(single), args, settings, strict=True, warned=set())
+        if args.verify:
+            problem = verification_problems([outcome], dry_run=args.dry_run).get(outcome.name)
+            if problem:
+                raise GenerationError(f"{outcome.path or outcome.file_name}: verification failed: {problem}")
         print(outcome.line, file=sys.stderr if args.dry_run else sys.stdout)
         return EXIT_OK
     names = all_model_types(settings) if args.all else _batch_names(args.batch_generate)
@@ -161,19 +168,22 @@ def all_model_types(settings: Settings) -> list[str]:
 
 
 # --- one model type ----------------------------------------------------------------------------------
-def generate_one(name: str, args: argparse.Namespace, settings: Settings, *, strict: bool) -> Outcome:
+def generate_one(
+    name: str, args: argparse.Namespace, settings: Settings, *, strict: bool, warned: set[str]
+) -> Outcome:
     """Select (unless --model), render, write or print, and verify the file for one model type.
 
     Args:
         name: the validated type name as typed (the file is named after it).
         strict: raise errors (single type) instead of returning a failed `Outcome` (batch).
+        warned: selection warnings already printed in this run (each is printed once).
 
     Raises:
         HfTestgenError: when `strict` (UsageError for bad input, GenerationError when no family fits
             or a foreign file is in the way, NoModelFitsError when no model meets the constraints).
     """
     try:
-        return _generate(name, args, settings)
+        return _generate(name, args, settings, warned)
     except NoModelFitsError as err:
         if strict:
             raise
@@ -186,7 +196,7 @@ def generate_one(name: str, args: argparse.Namespace, settings: Settings, *, str
         return Outcome(name, "failed", f"{name}: failed: {err}")
 
 
-def _generate(name: str, args: argparse.Namespace, settings: Settings) -> Outcome:
+def _generate(name: str, args: argparse.Namespace, settings: Settings, warned: set[str]) -> Outcome:
     from .selection import known_model_types, open_registry
 
     try:
@@ -199,7 +209,7 @@ def _generate(name: str, args: argparse.Namespace, settings: Settings) -> Outcom
         raise GenerationError(f"{model_type} has no task: transformers' auto mappings give it no head")
     tasks.check_task(model_type, task)
     family = families.family_for(model_type, task)  # before selection: no model is worth a wrong template
-    spec = _spec(name, model_type, task, family.name, args, settings)
+    spec = _spec(name, model_type, task, family.name, args, settings, warned)
     text = render_test(spec)
     path = output_path(args.output_dir, name)
     shown = _shown_path(path, args.output_dir)
@@ -207,21 +217,40 @@ def _generate(name: str, args: argparse.Namespace, settings: Settings) -> Outcom
     where = f"{spec.model_id} @ {revision} ({_provenance(spec)})"
     if args.dry_run:
         sys.stdout.write(text)
-        if args.verify:
-            verify_text(text, file_name_for(name))
-        return Outcome(name, "printed", f"{name}: {where} -> {shown} (dry run: not written)")
+        line = f"{name}: {where} -> {shown} (dry run: not written)"
+        return Outcome(name, "printed", line, file_name=path.name, text=text)
     status = write_test(text, path, force=args.force)
-    if args.verify:
-        verify_test_file(path)
     suffix = " (unchanged)" if status == "unchanged" else ""
-    return Outcome(name, status, f"{name}: {where} -> {shown}{suffix}")
+    return Outcome(
+        name, status, f"{name}: {where} -> {shown}{suffix}", file_name=path.name, path=path, text=text
+    )
+
+
+def verification_problems(outcomes: Sequence[Outcome], *, dry_run: bool) -> dict[str, str]:
+    """--verify over every generated file at once: type name → problem, for the files that fail.
+
+    Raises:
+        GenerationError: ruff is not installed (verification cannot be done at all).
+    """
+    done = [o for o in outcomes if o.status != "failed" and o.text is not None]
+    if dry_run:
+        found = verify_texts({o.file_name: o.text for o in done if o.file_name})
+        return {o.name: found[o.file_name] for o in done if o.file_name and found.get(o.file_name)}
+    found_at = verify_test_files([o.path for o in done if o.path is not None])
+    return {o.name: found_at[o.path.resolve()] for o in done if o.path and found_at.get(o.path.resolve())}
 
 
 def _spec(
-    name: str, model_type: str, task: str, family: str, args: argparse.Namespace, settings: Settings
+    name: str,
+    model_type: str,
+    task: str,
+    family: str,
+    args: argparse.Namespace,
+    settings: Settings,
+    warned: set[str],
 ) -> GenerationSpec:
     """The spec from --model (selection skipped) or from the selection chain."""
-    options = _command_options(args, task)
+    options = _with_output_dir(args, _command_options(args, task))
     if args.model is not None:
         return GenerationSpec(
             model_type=model_type,
@@ -232,13 +261,13 @@ def _spec(
             source=COMMAND_LINE_SOURCE,
             size_mb=None,
             size_method=None,
-            command=_command(name, options),
+            command=command_for(name, options),
         )
     from .cli import print_notes
     from .selection import select
 
     selection = select(request_from(args, model_type=model_type), settings)
-    print_notes(_new_warnings(selection.notes), explain=False)
+    print_notes(_new_warnings(selection.notes, warned), explain=False)
     return GenerationSpec(
         model_type=model_type,
         model_id=selection.model_id,
@@ -248,22 +277,19 @@ def _spec(
         source=selection.source,
         size_mb=selection.size.mb if selection.size else None,
         size_method=selection.size.method if selection.size else None,
-        command=_command(name, options),
+        command=command_for(name, options),
     )
 
 
-_SEEN_WARNINGS: set[str] = set()
-
-
-def _new_warnings(notes: Sequence[str]) -> list[str]:
-    """Warnings not printed yet in this process (a batch would repeat the same stale-registry line)."""
-    fresh = [note for note in notes if note.startswith("warning:") and note not in _SEEN_WARNINGS]
-    _SEEN_WARNINGS.update(fresh)
+def _new_warnings(notes: Sequence[str], warned: set[str]) -> list[str]:
+    """Warnings not printed yet in this run (a batch would repeat the same stale-registry line)."""
+    fresh = [note for note in notes if note.startswith("warning:") and note not in warned]
+    warned.update(fresh)
     return fresh
 
 
 def _command_options(args: argparse.Namespace, task: str) -> list[tuple[str, str | None]]:
-    """The flags that decide a file's content, in a fixed order (output flags are left out)."""
+    """The flags that decide which model and task a file tests, in a fixed order."""
     options: list[tuple[str, str | None]] = [("--task", task)]
     if args.model is not None:
         options.append(("--model", args.model))
@@ -283,10 +309,13 @@ def _command_options(args: argparse.Namespace, task: str) -> list[tuple[str, str
     return options
 
 
-def _command(name: str, options: list[tuple[str, str | None]]) -> str:
-    from .generator import command_for
-
-    return command_for(name, options)
+def _with_output_dir(
+    args: argparse.Namespace, options: list[tuple[str, str | None]]
+) -> list[tuple[str, str | None]]:
+    """Regenerating must write the same path, so a non-default --output-dir is part of the command."""
+    if Path(args.output_dir) == DEFAULT_OUTPUT_DIR:
+        return options
+    return [*options, ("--output-dir", str(args.output_dir))]
 
 
 def _provenance(spec: GenerationSpec) -> str:
@@ -302,12 +331,21 @@ def _shown_path(path: Path, output_dir: Path) -> str:
 # --- batches -----------------------------------------------------------------------------------------
 def _run_batch(names: list[str], args: argparse.Namespace, settings: Settings) -> int:
     start = time.perf_counter()
-    outcomes = []
+    outcomes: list[Outcome] = []
+    warned: set[str] = set()
     for name in names:
-        outcome = generate_one(name, args, settings, strict=False)
+        outcome = generate_one(name, args, settings, strict=False, warned=warned)
         outcomes.append(outcome)
         to_stderr = args.dry_run or outcome.status in ("failed", "skipped")
         print(outcome.line, file=sys.stderr if to_stderr else sys.stdout)
+    if args.verify:
+        problems = verification_problems(outcomes, dry_run=args.dry_run)
+        outcomes = [
+            Outcome(o.name, "failed", f"{o.line}: verification failed: {problems[o.name]}")
+            if o.name in problems
+            else o
+            for o in outcomes
+        ]
     print(
         batch_summary(outcomes, time.perf_counter() - start), file=sys.stderr if args.dry_run else sys.stdout
     )

@@ -314,8 +314,10 @@ def _input_problem(model_type: str, task: str, family: Family, facts: dict[str, 
     text = facts.get("tokenizer") or facts.get("processor")
     what = f"the {family.name} template ({task})"
     if family.name == "decoder-only":
-        if audio:
-            return f"{model_type} has a feature extractor ({audio}): {what} prompts with text only"
+        # Multimodal LMs (image processor too, e.g. gemma3n) also take a text-only prompt; an audio-only
+        # decoder (musicgen, moshi) decodes audio codes, not text.
+        if audio and not image:
+            return f"{model_type} is an audio model ({audio}, no image processor): {what} prompts with text"
         return None
     if family.modality == "text":
         if image:

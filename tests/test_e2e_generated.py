@@ -7,7 +7,7 @@ Tiny random checkpoints (tests/tiny_models.py, built offline) are served by `Loc
 files then run in ONE pytest subprocess whose huggingface_hub points at the server:
 
 - with the server serving the repos, every cpu test passes and the only skips are cuda/mps
-  (when this machine lacks them);
+  (when this machine lacks them); run again with the Hub unreachable, the cached weights still run;
 - with the server answering 404 for everything and an empty cache, nothing passes or fails:
   every test skips, the cpu ones saying the weights cannot be had.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -137,6 +138,13 @@ def run_generated(files: list[Path], env: dict[str, str], cwd: Path) -> tuple[Co
     return counts, reasons, output
 
 
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def hub_env_without_overrides(hub_env: dict[str, str]) -> dict[str, str]:
     """`hub_env` minus any HF_TESTGEN_* variable of the calling shell (they would redirect the files)."""
     return {key: value for key, value in hub_env.items() if not key.startswith("HF_TESTGEN_")}
@@ -167,6 +175,12 @@ def test_generated_files_pass_against_the_local_hub(
         assert row["load_seconds"] >= 0 and row["inference_seconds"] >= 0, row
         assert row["peak_memory_mb"] is None or row["peak_memory_mb"] > 0, row
         assert row["torch"] == torch.__version__ and row["transformers"] == transformers.__version__, row
+
+    # Offline with the weights cached (same HF_HOME, the Hub unreachable): the files still run.
+    offline_env = dict(hub_env_without_overrides(hub_env), HF_ENDPOINT=f"http://127.0.0.1:{closed_port()}")
+    offline_counts, _, offline_output = run_generated(generated_files, offline_env, tmp_path)
+    assert offline_counts["passed"] == counts["passed"], offline_output[-6000:]
+    assert offline_counts["failed"] == 0 and offline_counts["error"] == 0, offline_output[-6000:]
 
 
 def test_generated_files_skip_when_the_weights_cannot_be_had(local_hub, hub_env, generated_files, tmp_path):

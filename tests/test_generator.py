@@ -7,6 +7,7 @@ no network is tried. (tests/test_e2e_generated.py runs generated files for real.
 from __future__ import annotations
 
 import ast
+import shlex
 import shutil
 import subprocess
 import sys
@@ -147,7 +148,7 @@ def test_head_class_picks_the_auto_class(model_type, task, auto_class, variant):
         ("depth_anything", "depth-estimation", "no template for task depth-estimation"),
         ("gpt2", "image-classification", "gpt2 cannot do image-classification"),
         ("parakeet_tdt", "automatic-speech-recognition", "token-and-duration transducer"),
-        ("musicgen", "text-generation", "has a feature extractor"),
+        ("musicgen", "text-generation", "is an audio model"),
         ("layoutlmv3", "text-classification", "has an image processor"),
         ("videoprism", "zero-shot-image-classification", "has no image processor"),
         ("encodec", "feature-extraction", "has a feature extractor"),
@@ -209,7 +210,9 @@ def test_rendered_file_parses_passes_ruff_and_is_deterministic(tmp_path, model_t
     path.write_text(text, encoding="utf-8")
     assert ruff_problems(path) == ""
     assert "import torch" not in text and "import transformers" not in text  # imported inside the fixture
-    assert f"# Task:       {task} (family {family};" in text
+    assert f"# Task:       {task} (family {family})\n" in text
+    head = families.resolve_head(model_type, task)
+    assert f"# Head:       {head.head_class} via {head.auto_classes[0]}\n" in text
 
 
 def test_values_enter_the_file_as_literals_and_the_header_has_provenance():
@@ -357,7 +360,21 @@ def test_model_and_revision_skip_selection(tmp_path, monkeypatch, capsys):
     )
     text = (tmp_path / "test_hf_bert.py").read_text(encoding="utf-8")
     assert 'PINNED_MODEL_ID = "someone/bert-mini"' in text and f'PINNED_REVISION = "{SHA}"' in text
-    assert header_command(text).endswith(f"--task fill-mask --model someone/bert-mini --revision {SHA}")
+    assert header_command(text) == (
+        "python test_generator_fixed.py --generate bert --task fill-mask --model someone/bert-mini "
+        f"--revision {SHA} --output-dir {tmp_path}"
+    )
+
+
+def test_the_header_command_regenerates_the_same_file(offline, tmp_path, capsys):
+    out_dir = tmp_path / "my tests"  # a space: the command quotes it
+    assert main(["--generate", "t5", "--task", "translation", "--output-dir", str(out_dir), *offline]) == 0
+    text = (out_dir / "test_hf_t5.py").read_text(encoding="utf-8")
+    words = shlex.split(header_command(text))
+    assert words[:2] == ["python", "test_generator_fixed.py"]
+    capsys.readouterr()
+    assert main(words[2:]) == 0  # the registry is in the command, USE_STATIC_REGISTRY in the env
+    assert "(unchanged)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
