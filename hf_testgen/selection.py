@@ -15,7 +15,7 @@ Every level applies the same filters (`ranking.Constraints`) and the same rankin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -29,8 +29,7 @@ from .hardware import HARDWARE_PROFILES
 from .ranking import Constraints, partition, rank
 from .records import Framework, ModelCandidate, Rejection, Selection, Source, validate_model_id
 from .registry import Registry, TinyModel, load_registry
-from .sizing import estimate_model_size
-from .static_defaults import static_default, static_defaults
+from .static_defaults import static_default
 
 
 @dataclass(frozen=True)
@@ -163,20 +162,22 @@ def _known_small_models(chain: _Chain) -> list[ModelCandidate]:
     return found
 
 
-def _tiny_models(chain: _Chain) -> list[TinyModel]:
-    tinies = []
+def _tiny_models(chain: _Chain) -> Iterator[TinyModel]:
+    """The registry's tiny checkpoint, then the static table's (lazily: most callers need one)."""
     try:
         entry = chain.registry.entry(chain.model_type) if chain.registry is not None else None
     except RegistryError:
         entry = None  # reported by registry_level; the static tiny model still counts
-    if entry is not None:
-        tinies.append(entry.tiny)
+    if entry is not None and entry.tiny is not None:
+        yield entry.tiny
     static = static_default(chain.model_type)
-    tinies.append(static.tiny if static else None)
-    return [t for t in tinies if t is not None]
+    if static is not None and static.tiny is not None:
+        yield static.tiny
 
 
 def _tiny_candidate(tiny: TinyModel, model_type: str) -> ModelCandidate:
+    from .sizing import estimate_model_size  # only the step-down needs it
+
     return ModelCandidate(
         model_id=tiny.model_id,
         model_type=model_type,
@@ -206,10 +207,8 @@ def open_registry(path: Path) -> Registry:
 
 
 def known_model_types(registry: Registry | None) -> frozenset[str]:
-    names = set(static_defaults())
-    if registry is not None:
-        names |= registry.model_types
-    return frozenset(names)
+    """Model types the registry knows beyond transformers' own (the static table's are all transformers types)."""
+    return registry.model_types if registry is not None else frozenset()
 
 
 def build_constraints(request: SelectionRequest, task: str | None) -> Constraints:

@@ -10,6 +10,8 @@ Rerun after upgrading transformers (needs ``pip install transformers tokenizers 
 
     python scripts/build_task_map.py [--output PATH]      # default: hf_testgen/data/task_map.json
 
+It also writes ``task_index.json`` beside it (model type -> tasks), which selection reads.
+
 The output is deterministic: the same transformers version gives byte-identical JSON.
 """
 
@@ -17,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from hf_testgen.registry import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "hf_testgen" / "data" / "task_map.json"
 
@@ -173,17 +176,19 @@ def is_text_only(info: dict) -> bool:
     return bool(info["tokenizer"]) and not info["image_processor"] and not info["feature_extractor"]
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+def task_index(data: dict) -> dict:
+    """The small part selection reads on every run: model type -> tasks (a few KB instead of the
+    whole map, which the generator and --list-tasks read)."""
+    return {
+        "schema_version": 1,
+        "generated_by": data["generated_by"],
+        "source": data["source"],
+        "model_types": {mt: info["tasks"] for mt, info in data["model_types"].items()},
+    }
+
+
+def dump(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,8 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"default: {DEFAULT_OUTPUT}")
     args = parser.parse_args(argv)
     data = build()
-    write_atomic(args.output, json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n")
-    print(f"wrote {args.output}: {len(data['model_types'])} model types, {len(data['tasks'])} tasks")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.output, dump(data))
+    index_path = args.output.with_name("task_index.json")
+    atomic_write_text(index_path, dump(task_index(data)))
+    print(f"wrote {args.output} and {index_path}: {len(data['model_types'])} model types, {len(data['tasks'])} tasks")
     return 0
 
 

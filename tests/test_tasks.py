@@ -82,3 +82,15 @@ def test_the_full_map_is_large_and_needs_no_transformers():
 )  # fmt: skip
 def test_default_task(model_type, task):
     assert tasks.default_task(model_type) == task
+
+
+def test_every_static_default_type_is_a_transformers_type():
+    """Selection relies on this to know a type without reading the static table."""
+    from hf_testgen.static_defaults import static_defaults
+
+    assert set(static_defaults()) <= tasks.known_model_types()
+
+
+def test_the_task_index_agrees_with_the_full_map():
+    full = tasks._task_map()["model_types"]
+    assert {mt: info["tasks"] for mt, info in full.items()} == tasks._task_index()
