@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -75,6 +76,7 @@ class _Budget:
     deadline_s: float
     max_tries: int
     tries: int = 0
+    answers: int = 0  # responses seen; fewer than tries means a try got no answer at all
     last_failure: HubFailure = "timeout"
     last_message: str = ""
 
@@ -104,6 +106,10 @@ def _before_request(request: Any) -> None:
     remaining = budget.remaining()
     if remaining <= 0:
         raise HubUnavailableError("timeout", f"the Hub did not answer within the {budget.deadline_s:g} s deadline")
+    if budget.tries > budget.answers:
+        # The last try got no answer (refused, name not resolved, connection reset): retrying a
+        # Hub that cannot be reached only delays the fallback.
+        raise HubUnavailableError("offline", f"the Hub at {request.url.host} could not be reached")
     if budget.tries >= budget.max_tries:
         raise HubUnavailableError(budget.last_failure, budget.last_message or "the Hub kept failing")
     budget.tries += 1
@@ -117,8 +123,11 @@ def _before_request(request: Any) -> None:
 
 def _after_response(response: Any) -> None:
     budget = _budget.get()
+    if budget is None:
+        return
+    budget.answers += 1
     status = response.status_code
-    if budget is None or (status != 429 and status < 500):
+    if status != 429 and status < 500:
         return
     if status == 429:
         retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
@@ -163,9 +172,14 @@ def _deadline(settings: Settings) -> Iterator[_Budget]:
         max_tries=settings.api_max_tries,
     )
     token = _budget.set(budget)
+    # huggingface_hub logs a warning per retry; within the deadline our error carries the reason.
+    retry_logger = logging.getLogger("huggingface_hub.utils._http")
+    level = retry_logger.level
+    retry_logger.setLevel(logging.ERROR)
     try:
         yield budget
     finally:
+        retry_logger.setLevel(level)
         _budget.reset(token)
 
 
