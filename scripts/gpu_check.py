@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,19 +55,6 @@ def print_versions() -> bool:
         print(f"device: {torch.cuda.get_device_name(0)} (capability {torch.cuda.get_device_capability(0)})")
     print(f"transformers {transformers.__version__}; huggingface_hub {huggingface_hub.__version__}")
     return cuda
-
-
-def wait_until_healthy(url: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.05)
 
 
 def generate(types: list[str], out_dir: Path) -> list[Path]:
@@ -133,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         print("CUDA is not available here: nothing to check", file=sys.stderr)
         return 2
     types = [name.strip() for name in args.types.split(",") if name.strip()]
+    from conftest import wait_until_healthy
     from hubserver import LocalHub
     from test_e2e_generated import serve
     from tiny_models import build_tiny_model
