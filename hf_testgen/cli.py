@@ -75,8 +75,10 @@ def add_selection_args(parser: argparse.ArgumentParser, *, model_type_required: 
     parser.add_argument("--task", help="e.g. fill-mask, text-generation (default: the type's main task)")
     parser.add_argument(
         "--hardware",
-        choices=[*HARDWARE_PROFILES, "auto"],
-        help="hardware profile limiting the model size; 'auto' detects this machine (default: no profile)",
+        choices=[*HARDWARE_PROFILES, "auto", "none"],
+        default="auto",
+        help="hardware profile limiting the model size (default: auto, this machine's memory; "
+        "none: no limit unless --max-size)",
     )
     parser.add_argument("--max-size", type=positive_mb, metavar="MB", help="largest model size in MB")
     parser.add_argument("--framework", choices=get_args(Framework), default="pytorch", help="default: pytorch")
@@ -92,15 +94,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def request_from(args: argparse.Namespace, *, model_type: str | None = None):  # -> SelectionRequest
     from .selection import SelectionRequest
 
-    hardware = args.hardware
-    if hardware == "auto":
-        from .hardware import detect_hardware, profile_for
-
-        hardware = profile_for(detect_hardware()).name
     return SelectionRequest(
         model_type=model_type or args.model_type,
         task=args.task,
-        hardware=hardware,
+        hardware=args.hardware,
         max_size_mb=args.max_size,
         framework=args.framework,
         allow_gated=args.allow_gated,
@@ -163,7 +160,7 @@ def _select_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
     from . import report
 
     if args.list_tasks:
-        return report.print_tasks(as_json=args.json)
+        return _list_tasks(args)
     if args.list_hardware:
         return report.print_hardware_profiles(as_json=args.json)
     if args.detect_hardware:
@@ -210,15 +207,33 @@ def _lookup_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
     if args.detect_hardware and not args.model_type:
         return report.print_detected_hardware(as_json=args.json)
-    if args.list_tasks and not args.model_type:
-        return report.print_tasks(as_json=args.json)
+    if args.list_tasks:
+        return _list_tasks(args)
     if not args.model_type:
         parser.error("--model-type is required (or --detect-hardware / --list-tasks alone)")
     from .lookup import compare_levels
 
     comparison = compare_levels(request_from(args), settings_from(args))
     report.print_comparison(comparison, as_json=args.json)
-    return EXIT_OK
+    print_notes(comparison.selection.notes if comparison.selection else (), explain=False)
+    return EXIT_OK if comparison.selection is not None else EXIT_USAGE
+
+
+def _list_tasks(args: argparse.Namespace) -> int:
+    """--list-tasks: every task and its types, or with --model-type that type's tasks."""
+    from . import report
+
+    if not args.model_type:
+        return report.print_tasks(as_json=args.json)
+    from . import tasks
+    from .selection import known_model_types, open_registry
+
+    try:
+        registry = open_registry(settings_from(args).registry_path)
+    except RegistryError:
+        registry = None
+    model_type = tasks.canonical_model_type(args.model_type, known_model_types(registry))
+    return report.print_model_type_tasks(model_type, as_json=args.json)
 
 
 # --- find_models.py ----------------------------------------------------------------------------

@@ -48,6 +48,8 @@ LIST_EXPAND: tuple[str, ...] = (
     "safetensors",
     "siblings",
     "sha",
+    "config",
+    "usedStorage",
 )
 EXPAND_TO_FIELD = {
     "downloads": "downloads",
@@ -63,6 +65,8 @@ EXPAND_TO_FIELD = {
     "safetensors": "parameters",
     "siblings": "siblings",
     "sha": "sha",
+    "config": "architectures",
+    "usedStorage": "used_storage",
 }
 BACKOFF_BASE_S = 1.0  # huggingface_hub's http_backoff: 1 s, doubling, capped at 8 s
 BACKOFF_MAX_S = 8.0
@@ -227,8 +231,41 @@ def enrich(candidate: ModelCandidate) -> ModelCandidate:
     return replace(with_frameworks, size=estimate_candidate_size(with_frameworks))
 
 
+def num_parameters_filter(max_size_mb: float | None) -> str | None:
+    """The Hub's `num_parameters` bound for a size limit: no model with more parameters fits it.
+
+    Weights take at least 2 bytes per parameter in the 16-bit and wider formats transformers
+    checkpoints are published in, so a limit of N MB admits at most N/2 million parameters. The
+    exact size check still happens on our side; this only spares the request what cannot fit.
+    """
+    if max_size_mb is None:
+        return None
+    millions = int(max_size_mb / 2)
+    return f"min:0,max:{millions // 1000}B" if millions >= 10_000 else f"min:0,max:{max(millions, 1)}M"
+
+
+def _server_filters(api: HfApi, *, gated: bool | None, max_size_mb: float | None) -> dict[str, Any]:
+    """Keyword arguments for the filters this huggingface_hub's `list_models` supports (num_parameters: ≥ 1.9)."""
+    import inspect
+
+    accepted = inspect.signature(api.list_models).parameters
+    filters: dict[str, Any] = {}
+    if gated is not None and "gated" in accepted:
+        filters["gated"] = gated
+    bound = num_parameters_filter(max_size_mb)
+    if bound is not None and "num_parameters" in accepted:
+        filters["num_parameters"] = bound
+    return filters
+
+
 def fetch_candidates(
-    model_type: str, *, task: str | None = None, settings: Settings, limit: int | None = None
+    model_type: str,
+    *,
+    task: str | None = None,
+    settings: Settings,
+    limit: int | None = None,
+    gated: bool | None = None,
+    max_size_mb: float | None = None,
 ) -> list[ModelCandidate]:
     """Live candidates for a model type (and task): one `list_models` request, best-downloaded first.
 
@@ -237,6 +274,8 @@ def fetch_candidates(
         task: a pipeline tag to filter on, or None for any.
         settings: endpoint, token, deadline, tries and default limit.
         limit: how many candidates (default `settings.api_limit`).
+        gated: False asks the Hub for non-gated models only; None for all.
+        max_size_mb: a size limit, sent as a `num_parameters` bound (see `num_parameters_filter`).
 
     Returns:
         Candidates with sizes and frameworks derived.
@@ -254,6 +293,7 @@ def fetch_candidates(
                     sort="downloads",
                     limit=limit or settings.api_limit,
                     expand=list(LIST_EXPAND),
+                    **_server_filters(api, gated=gated, max_size_mb=max_size_mb),
                 )
             )
         except Exception as err:  # every failure of the live level becomes a reason to fall back
