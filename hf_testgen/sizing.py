@@ -148,17 +148,18 @@ def size_from_weight_files(siblings: Iterable[WeightFile]) -> SizeEstimate | Non
 
 
 def parameters_from_name(model_id: str) -> float | None:
-    """A parameter count written in the id as a whole token: "7b", "1.3B", "125m", "8x7b", "1_6b" (1.6B).
+    """The parameter count written in the id as a whole token: "7b", "1.3B", "125m", "8x7b", "1_6b" (1.6B).
 
     The active count of a mixture of experts ("A2.7B") says nothing about the total and is ignored
     ("Qwen3-30B-A3B" is 30B; "Qwen1.5-MoE-A2.7B" names no total). Context lengths ("4k") are not counts.
     """
     name = _ACTIVE_PARAM_TOKEN.sub("", re.sub(r"(?<=\d)_(?=\d)", ".", model_id.rsplit("/", 1)[-1]))
-    match = _PARAM_TOKEN.search(name)
-    if match is None:
-        return None
-    experts, number, unit = match.groups()
-    return float(number) * _PARAM_UNIT[unit.lower()] * (int(experts) if experts else 1)
+    counts = [
+        float(number) * _PARAM_UNIT[unit.lower()] * (int(experts) if experts else 1)
+        for experts, number, unit in _PARAM_TOKEN.findall(name)
+    ]
+    # Several counts ("OLMoE-1B-7B": active and total): the largest, so the size is not understated.
+    return max(counts) if counts else None
 
 
 def size_word(model_id: str) -> str | None:

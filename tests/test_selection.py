@@ -296,3 +296,16 @@ def test_settings_from_env():
     assert settings.api_block_reason().startswith("CI")
     with pytest.raises(ValueError, match="MAX_REGISTRY_AGE_DAYS"):
         Settings.from_env({"MAX_REGISTRY_AGE_DAYS": "soon"})
+
+
+def test_api_level_picks_the_checkpoint_with_the_head_over_a_popular_embedder(local_hub, registry):
+    """Real recorded replies: MiniLM (90M downloads, an embedder) must not be the token classifier."""
+    records = fixture_records()
+    local_hub.add_model(records["sentence-transformers/all-MiniLM-L6-v2"])
+    local_hub.add_model(records["dbmdz/bert-large-cased-finetuned-conll03-english"])
+    selection = select(SelectionRequest("bert", task="token-classification"), settings_for(local_hub.url, registry))
+    assert selection.source == "api"
+    assert selection.model_id == "dbmdz/bert-large-cased-finetuned-conll03-english"
+    assert selection.task_evidence == "architectures name BertForTokenClassification"
+    query = local_hub.requests("/api/models")[-1][2]
+    assert "expand=config" in query and "gated=false" in query and "num_parameters=" in query
