@@ -109,6 +109,7 @@ def task_fitness(candidate: ModelCandidate, task: str | None, model_type: str | 
     if tag:
         return Fitness(True, True, f"pipeline tag {tag!r}")
     if trained_with_head(model_type, task):
-        return Fitness(True, False, f"every {model_type} checkpoint is trained with {tasks.head_class(model_type, task)}")
+        head = tasks.head_class(model_type, task)
+        return Fitness(True, False, f"every {model_type} checkpoint is trained with {head}")
     head = tasks.head_class(model_type, task) or f"a {task} head"
     return Fitness(False, False, f"no evidence it carries {head} (no pipeline tag, no architectures)")

@@ -38,8 +38,8 @@ def _info(record):
         ("google-bert/bert-base-uncased", "fill-mask", True, "BertForMaskedLM"),
         ("google-bert/bert-base-uncased", "question-answering", False, "fill-mask"),
         ("deepset/roberta-base-squad2", "question-answering", True, "RobertaForQuestionAnswering"),
-        ("dbmdz/bert-large-cased-finetuned-conll03-english", "token-classification", True, "BertForTokenClassification"),
-        ("distilbert/distilbert-base-uncased-finetuned-sst-2-english", "text-classification", True, "ForSequenceClassification"),
+        ("dbmdz/bert-large-cased-finetuned-conll03-english", "token-classification", True, "ForTokenClassification"),
+        ("distilbert/distilbert-base-uncased-finetuned-sst-2-english", "text-classification", True, "SequenceClass"),
         # the seq2seq group: a translation-tagged T5 summarises with the same head
         ("google-t5/t5-small", "summarization", True, "T5ForConditionalGeneration"),
         ("alefiury/wav2vec2-large-xlsr-53-gender-recognition-librispeech", "automatic-speech-recognition", False,

@@ -145,7 +145,9 @@ def test_server_side_filters_ask_for_what_can_be_used(local_hub, tmp_path):
     assert len(every) == 3 and "gated=" not in local_hub.requests("/api/models")[-1][2]
 
 
-@pytest.mark.parametrize(("limit_mb", "bound"), [(1_000, "min:0,max:500M"), (30_000, "min:0,max:15B"), (1, "min:0,max:1M")])
+@pytest.mark.parametrize(
+    ("limit_mb", "bound"), [(1_000, "min:0,max:500M"), (30_000, "min:0,max:15B"), (1, "min:0,max:1M")]
+)
 def test_num_parameters_bound_admits_every_16_bit_model_that_fits(limit_mb, bound):
     assert hub.num_parameters_filter(limit_mb) == bound
     assert hub.num_parameters_filter(None) is None
