@@ -296,7 +296,7 @@ def _command_options(args: argparse.Namespace, task: str) -> list[tuple[str, str
         if args.revision is not None:
             options.append(("--revision", args.revision))
         return options
-    if args.hardware:
+    if args.hardware and args.hardware != "auto":  # auto (this machine) is the default
         options.append(("--hardware", args.hardware))
     if args.max_size is not None:
         options.append(("--max-size", f"{args.max_size:g}"))

@@ -3,15 +3,17 @@
 A checkpoint loaded into a head class it was not trained with gets a randomly initialised head and
 tests nothing, so the task filter asks for evidence, in this order:
 
-1. contrary evidence rejects: a pipeline tag for another task, or `architectures` that name
-   only other heads (a feature-extraction test can use any checkpoint, so nothing contradicts it);
-2. `architectures` name the task's head class (config.architectures from the Hub, or the class a
+1. `architectures` name the task's head class (config.architectures from the Hub, or the class a
    transformers docstring example loads the checkpoint into with a stated expected output);
+2. contrary evidence rejects: a pipeline tag for another task, or `architectures` that name
+   only other heads (a feature-extraction test can use any checkpoint, so nothing contradicts it);
 3. the pipeline tag is the task, or one served by the same head (summarization / translation /
-   text2text-generation on a seq2seq LM);
+   text2text-generation on a seq2seq LM: for summarization and translation the tag is the only
+   evidence, as the head class is the one the model is pretrained with);
 4. the task uses the head every checkpoint of the type is trained with: text-generation on a
    causal LM type, image-to-text on an image-text generator, speech recognition on a speech
-   sequence-to-sequence model (whisper) — base and fine-tuned checkpoints alike keep that head;
+   sequence-to-sequence model (whisper), text2text-generation on a seq2seq LM, zero-shot image classification on a contrastive image-text
+   model (CLIP) — base and fine-tuned checkpoints alike keep that head;
 5. feature-extraction and sentence-similarity: every checkpoint holds its encoder.
 
 Anything else is rejected, and the reason names the evidence that was missing. Masked-LM,
@@ -32,14 +34,23 @@ SAME_HEAD_TASKS: tuple[frozenset[str], ...] = (
     frozenset({"summarization", "translation", "text2text-generation"}),
     frozenset({"image-to-text", "image-text-to-text", "visual-question-answering"}),
     frozenset({"feature-extraction", "sentence-similarity"}),
+    # an image-text-to-text model generates text from a text-only prompt with the same LM head
+    frozenset({"text-generation", "image-text-to-text"}),
 )
+# A seq2seq LM is pretrained with the head these tasks use (ForConditionalGeneration), so its class
+# says nothing about fine-tuning: only a pipeline tag in this group is evidence (bart-base is no summariser).
+TAG_ONLY_TASKS = frozenset({"summarization", "translation"})
 # Tasks any checkpoint of the type can be tested on: the base model is part of every checkpoint.
 ANY_CHECKPOINT_TASKS = frozenset({"feature-extraction", "sentence-similarity"})
 # Tasks whose head is the one the type's checkpoints are trained with, when the head class ends so.
 TRAINED_WITH_HEAD: dict[str, tuple[str, ...]] = {
-    "text-generation": ("ForCausalLM", "LMHeadModel"),
-    "image-to-text": ("ForConditionalGeneration", "ForImageTextToText", "ForVision2Seq"),
+    "text-generation": ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration"),
+    "image-to-text": ("ForConditionalGeneration", "ForImageTextToText", "ForVision2Seq", "ForCausalLM"),
     "automatic-speech-recognition": ("ForConditionalGeneration", "ForSpeechSeq2Seq"),
+    # every seq2seq LM generates text from text with the head it is pretrained with
+    "text2text-generation": ("ForConditionalGeneration",),
+    # contrastive image-text models (CLIP, SigLIP, ALIGN): the "head" is the base model's two towers
+    "zero-shot-image-classification": ("Model",),
 }
 # The default task of these types is the head above (a bert checkpoint is no causal LM even though
 # BertLMHeadModel exists): the rule of kind 4 holds only for the type's own default task.
@@ -73,6 +84,8 @@ def _heads_that_serve(model_type: str, task: str) -> set[str]:
     suffixes = {head_suffix(head)} if head else set()
     if task == "fill-mask" and model_type in PRETRAINING_HOLDS_MLM:
         suffixes.add("ForPreTraining")
+    if task == "visual-question-answering":  # ViltForQuestionAnswering is saved as ...ForVisualQuestionAnswering too
+        suffixes |= {"ForQuestionAnswering", "ForVisualQuestionAnswering"}
     return suffixes
 
 
@@ -97,15 +110,20 @@ def task_fitness(candidate: ModelCandidate, task: str | None, model_type: str | 
     tag, archs = candidate.pipeline_tag, candidate.architectures
     serving = _heads_that_serve(model_type, task)
     named = [a for a in archs if head_suffix(a) in serving]
+    if task in TAG_ONLY_TASKS:
+        if tag and same_head_group(tag, task):
+            return Fitness(True, True, f"pipeline tag {tag!r}")
+        why = f"pipeline tag {tag!r}" if tag else "no pipeline tag"
+        return Fitness(False, False, f"{why}: a seq2seq LM has its {task} head before fine-tuning, only a tag tells")
     if task in ANY_CHECKPOINT_TASKS:
         return Fitness(True, bool(tag and same_head_group(tag, task)), f"any {model_type} checkpoint holds its encoder")
-    if tag and not same_head_group(tag, task):
-        return Fitness(False, False, f"pipeline tag {tag!r}, not {task!r}")
-    if archs and not named:
-        head = tasks.head_class(model_type, task) or task
-        return Fitness(False, False, f"architectures {', '.join(archs)} lack the {head} head")
     if named:
         return Fitness(True, True, f"architectures name {named[0]}")
+    if tag and not same_head_group(tag, task):
+        return Fitness(False, False, f"pipeline tag {tag!r}, not {task!r}")
+    if archs:
+        head = tasks.head_class(model_type, task) or task
+        return Fitness(False, False, f"architectures {', '.join(archs)} lack the {head} head")
     if tag:
         return Fitness(True, True, f"pipeline tag {tag!r}")
     if trained_with_head(model_type, task):

@@ -4,9 +4,10 @@
 torch are optional and imported lazily inside `detect_gpus()`, so the static selection path
 imports neither.
 
-`machine_limit()` is what selection uses when no `--hardware` or `--max-size` is given: the
-share of the largest single GPU's memory, else of the RAM, that a model's weights may take. It
-is cheap (RAM from `os.sysconf`, NVML only where an NVIDIA driver is present) and never imports torch.
+`machine_limit()` is what selection uses when no `--hardware` (or `--hardware auto`) and no
+`--max-size` is given: the memory of the largest single GPU, else the RAM. Sizes that pass a limit
+are exact or upper bounds (fp32 for an unknown dtype), so the weights do fit. It is cheap (RAM from
+`os.sysconf`, NVML only where an NVIDIA driver is present) and never imports torch.
 """
 
 from __future__ import annotations
@@ -111,16 +112,16 @@ class MachineLimit:
 
 @cache
 def machine_limit() -> MachineLimit:
-    """The weight-size limit for this machine: 80% of the largest NVIDIA GPU, else half of the RAM.
+    """The weight-size limit for this machine: the largest NVIDIA GPU's memory, else the RAM.
 
     Apple MPS shares the RAM, so the RAM rule covers it. torch is never imported here.
     """
     gpu = _nvidia_gpu_memory_mb()
     if gpu:
         name, memory = gpu
-        return MachineLimit(int(memory * GPU_MEMORY_SHARE), "gpu", f"this machine (80% of {name}'s {memory:,} MB)")
+        return MachineLimit(memory, "gpu", f"this machine ({name}, {memory:,} MB)")
     total = _total_ram_mb()
-    return MachineLimit(int(total * CPU_MEMORY_SHARE), "cpu", f"this machine (half of {total:,} MB RAM)")
+    return MachineLimit(total, "cpu", f"this machine ({total:,} MB RAM)")
 
 
 def _total_ram_mb() -> int:

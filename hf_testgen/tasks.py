@@ -76,6 +76,9 @@ _DEFAULT_TASK_ORDER = (
     "fill-mask",
     "automatic-speech-recognition",
     "zero-shot-image-classification",
+    # a seq2seq LM outside the curated table generates text with the head it is trained with; whether
+    # it summarises or translates depends on its fine-tuning (curated types keep summarization)
+    "text2text-generation",
     "summarization",
     "translation",
     "text-generation",

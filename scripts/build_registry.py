@@ -110,12 +110,13 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+for _path in (REPO_ROOT, REPO_ROOT / "scripts"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 from hf_testgen.frameworks import detect_frameworks  # noqa: E402
 from hf_testgen.records import ModelCandidate, SizeEstimate  # noqa: E402
-from hf_testgen.sizing import estimate_model_size, parameters_from_name  # noqa: E402
+from hf_testgen.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name  # noqa: E402
 
 GENERATED_BY = "scripts/build_registry.py"
 SCHEMA_VERSION = 1
@@ -147,21 +148,6 @@ _QUANTISED_ID = re.compile(r"gguf|awq|gptq|-4bit|-8bit|mlx|onnx|fp8|int4|int8|bn
 _QUANTISED_FORMATS = frozenset({"awq", "gptq", "mlx", "autoround"})
 _TEST_REPO = re.compile(r"tiny-random|-internal-testing/|-testing$|unit-test", re.IGNORECASE)
 
-# Rule for docstring ids: the repo name (after "/") must match the type's token (regex, case-
-# insensitive). A type without an entry takes no docstring ids (timm_wrapper: timm tables only).
-DOCSTRING_TOKENS: dict[str, str] = {
-    "bert": r"bert", "roberta": r"roberta", "distilbert": r"distilbert", "albert": r"albert",
-    "electra": r"electra", "xlm-roberta": r"xlm-roberta|xlmr", "deberta": r"deberta",
-    "gpt2": r"gpt2", "gptj": r"gpt-j", "gpt_neo": r"gpt-neo", "gpt_neox": r"gpt-neox|pythia",
-    "llama": r"llama", "mistral": r"mistral", "opt": r"\bopt-", "bloom": r"bloom", "phi": r"phi",
-    "qwen2": r"qwen2", "t5": r"t5", "mt5": r"mt5", "bart": r"bart", "mbart": r"mbart",
-    "pegasus": r"pegasus", "marian": r"opus-mt", "vit": r"vit", "deit": r"deit",
-    "convnext": r"convnext", "resnet": r"resnet", "swin": r"swin", "beit": r"beit", "detr": r"detr",
-    "yolos": r"yolos", "segformer": r"segformer", "mask2former": r"mask2former",
-    "maskformer": r"maskformer", "whisper": r"whisper", "wav2vec2": r"wav2vec2", "hubert": r"hubert",
-    "audio-spectrogram-transformer": r"\bast\b", "clip": r"clip", "siglip": r"siglip",
-    "blip": r"blip", "blip-2": r"blip2", "vilt": r"vilt", "git": r"\bgit\b", "llava": r"llava",
-}  # fmt: skip
 # Ids that pass the token rule but are known not to be Hub repos.
 KNOWN_BAD_DOCSTRING_IDS: dict[str, str] = {
     "google/distilbert-base-uncased": (
@@ -169,8 +155,6 @@ KNOWN_BAD_DOCSTRING_IDS: dict[str, str] = {
         "docstring record); the checkpoint is distilbert/distilbert-base-uncased"
     ),
 }
-_DOC_LINK = re.compile(r"\]\(https://huggingface\.co/([\w.\-]+/[\w.\-]+)\)")
-_DOC_FROM_PRETRAINED = re.compile(r"from_pretrained\(\s*[\"']([\w.\-]+/[\w.\-]+)[\"']")
 
 # Which tiny model stands for a type: the first suffix some class of the type ends with
 # (shortest class name on ties). Main task heads first, the bare model last.
@@ -290,13 +274,6 @@ def is_test_repo(model_id: str) -> bool:
     return bool(_TEST_REPO.search(model_id))
 
 
-def with_estimate(candidate: ModelCandidate) -> ModelCandidate:
-    """The candidate with its size estimated from the id or type and frameworks from its files."""
-    size = estimate_model_size(candidate.model_id, model_type=candidate.model_type)
-    frameworks = detect_frameworks(candidate.siblings, candidate.tags, candidate.library_name)
-    return dataclasses.replace(candidate, size=size, frameworks=frameworks)
-
-
 # ---------------------------------------------------------------- a. recorded model_info replies
 
 
@@ -311,13 +288,7 @@ def hub_candidate(model_id: str, entry: dict[str, Any]) -> ModelCandidate | None
     candidate = ModelCandidate.from_model_info(ModelInfo(**response), fact_source=source)
     if candidate.model_id != model_id:
         raise ValueError(f"recorded reply for {model_id!r} is about {candidate.model_id!r}")
-    size = estimate_model_size(
-        candidate.model_id,
-        model_type=candidate.model_type,
-        parameters=candidate.parameters,
-        parameters_total=candidate.parameters_total,
-        siblings=candidate.siblings,
-    )
+    size = estimate_candidate_size(candidate)
     frameworks = detect_frameworks(candidate.siblings, candidate.tags, candidate.library_name)
     return dataclasses.replace(candidate, size=size, frameworks=frameworks)
 
@@ -380,11 +351,14 @@ def count_in_name(model_id: str) -> float | None:
 def llmfit_size(
     item: dict[str, Any], byte_rule: tuple[int, str] | None, log: BuildLog
 ) -> tuple[int | None, SizeEstimate]:
-    """(parameters to record, size): parameters_raw x bytes, unless it is under half the id's count.
+    """(parameters to record, size): parameters_raw x 4 bytes, an upper bound, unless it is under half the id's count.
 
-    llmfit's known error is a count far too small (packed quantised weights, e.g. gpt-oss-20b at
-    1.8B). A count above twice the id's is kept: ids of mixture-of-experts models name the active
-    or per-expert count (Llama-4-Maverick-17B-128E holds 400B parameters).
+    4 bytes (fp32) because the checkpoint's dtype is not in llmfit's data: the recorded replies of a
+    type say what is usual (BF16 for LLMs), not what this repo stores, and a size that can be too
+    low is a defect. llmfit's known error is a count far too small (packed quantised weights, e.g.
+    gpt-oss-20b at 1.8B): then the id's count is used, as an estimate. A count above twice the id's
+    is kept: ids of mixture-of-experts models name the active or per-expert count
+    (Llama-4-Maverick-17B-128E holds 400B parameters).
     """
     model_id, model_type = item["name"], item["architecture"]
     raw = int(item.get("parameters_raw") or 0)
@@ -393,13 +367,10 @@ def llmfit_size(
         return None, estimate_model_size(model_id, model_type=model_type)
     if named and raw < named / 2:
         log.distrusted_counts.append(f"{model_id}: parameters_raw {raw:,} vs {named:,.0f} named in the id")
-        detail = f"{named:,.0f} params named in the id (llmfit's {raw:,} distrusted)"
-        return None, SizeEstimate(bytes=int(named * 2), method="name", detail=detail)
-    per_param, why = byte_rule if byte_rule else (2, "16-bit")
-    if byte_rule:
-        why = f"{why}, like the recorded {model_type} replies"
-    detail = f"{raw:,} params (llmfit) x {per_param} bytes ({why})"
-    return raw, SizeEstimate(bytes=raw * per_param, method="param_count", detail=detail)
+        return None, estimate_model_size(model_id, model_type=model_type)
+    usual = f"; recorded {model_type} replies store {byte_rule[1]}" if byte_rule else ""
+    detail = f"{raw:,} params (llmfit) x 4 bytes (upper bound: dtype unknown{usual})"
+    return raw, SizeEstimate(bytes=raw * 4, method="param_count", detail=detail)
 
 
 def llmfit_candidate(
@@ -442,84 +413,29 @@ def llmfit_candidates(
     for model_type, items in sorted(by_type.items()):
         items.sort(key=lambda i: (-int(i.get("hf_downloads") or 0), -int(i.get("hf_likes") or 0), i["name"]))
         rule = byte_rules.get(model_type)
-        result += [llmfit_candidate(i, rule, gated, log) for i in items[:per_type]]
+        rows = [llmfit_candidate(i, rule, gated, log) for i in items]
+        result += per_size_band(rows, per_type)
     return result
 
 
-# ---------------------------------------------------------------- c. transformers docstrings
+# Upper bounds of the size bands (MB) the registry keeps candidates in, so that a small machine
+# finds a real model too, not only the most downloaded (often gated or large) ones.
+SIZE_BANDS_MB = (1_000, 4_000, 16_000, 64_000, float("inf"))
 
 
-def docstring_ids(text: str) -> list[str]:
-    """Hub ids linked (``](https://huggingface.co/x/y)``) or loaded (``from_pretrained("x/y")``)."""
-    found = _DOC_LINK.findall(text) + _DOC_FROM_PRETRAINED.findall(text)
-    return list(dict.fromkeys(found))
+def per_size_band(rows: list[ModelCandidate], per_band: int) -> list[ModelCandidate]:
+    """The `per_band` most downloaded ungated rows of every size band, and the most downloaded gated one."""
+    kept: list[ModelCandidate] = []
+    for low, high in zip((0.0, *SIZE_BANDS_MB[:-1]), SIZE_BANDS_MB, strict=True):
+        band = [r for r in rows if r.size is not None and low <= r.size.mb < high]
+        kept += [r for r in band if not r.gated][:per_band]
+    kept += [r for r in rows if r.gated][:1]
+    return sorted(kept, key=rank_key)
 
 
-def model_classes_of(model_type: str) -> list[str]:
-    """Model class names mapped to `model_type` in any ``MODEL_*_MAPPING_NAMES``, sorted."""
-    from transformers.models.auto import modeling_auto
-
-    names: set[str] = set()
-    for attr in dir(modeling_auto):
-        if attr.startswith("MODEL") and attr.endswith("_MAPPING_NAMES"):
-            value = getattr(modeling_auto, attr).get(model_type)
-            names.update([value] if isinstance(value, str) else value or ())
-    return sorted(names)
-
-
-def class_docstring(name: str) -> str:
-    import transformers
-
-    cls = getattr(transformers, name, None)
-    if cls is None:
-        return ""
-    forward = getattr(cls, "forward", None)
-    return (cls.__doc__ or "") + (getattr(forward, "__doc__", None) or "")
-
-
-def docstring_rejection(
-    model_id: str, model_type: str, from_config: bool, owners: frozenset[str]
-) -> str | None:
-    token = DOCSTRING_TOKENS.get(model_type)
-    if model_id.lower().startswith("papers/"):
-        return "a huggingface.co/papers link, not a model"
-    if token is None:
-        return f"no docstring rule for {model_type} (its checkpoints come from another source)"
-    if not re.search(token, repo_name(model_id), re.IGNORECASE):
-        return f"repo name does not match the {model_type} token /{token}/"
-    if model_id in KNOWN_BAD_DOCSTRING_IDS:
-        return KNOWN_BAD_DOCSTRING_IDS[model_id]
-    if not from_config and owner(model_id) not in owners:
-        return f"owner {owner(model_id)!r} appears in no other source (template artefact?)"
-    return None
-
-
-def docstring_candidates(
-    types: Iterable[str], other_owners: frozenset[str], version: str, log: BuildLog
-) -> list[ModelCandidate]:
-    import transformers
-    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
-
-    found: list[tuple[str, str, str, bool]] = []  # (type, id, class, from_config)
-    for model_type in types:
-        config_class = CONFIG_MAPPING_NAMES[model_type]
-        doc = getattr(transformers, config_class).__doc__ or ""
-        found += [(model_type, i, config_class, True) for i in docstring_ids(doc)]
-        for name in model_classes_of(model_type):
-            found += [(model_type, i, name, False) for i in docstring_ids(class_docstring(name))]
-    owners = other_owners | {owner(i) for _, i, _, from_config in found if from_config}
-    result: dict[tuple[str, str], ModelCandidate] = {}
-    for model_type, model_id, cls, from_config in found:
-        reason = docstring_rejection(model_id, model_type, from_config, owners)
-        if reason:
-            log.rejected_docstring_ids.append((model_type, model_id, f"{cls}: {reason}"))
-        elif (model_type, model_id) not in result:
-            source = f"transformers {version} {cls} docstring"
-            result[(model_type, model_id)] = with_estimate(
-                ModelCandidate(model_id=model_id, model_type=model_type, fact_source=source)
-            )
-    log.rejected_docstring_ids = sorted(set(log.rejected_docstring_ids))
-    return list(result.values())
+# ---------------------------------------------------------------- c. transformers' sources (mined)
+# See scripts/mined_rows.py: docstring checkpoints and pipeline defaults of transformers 4.44.2 and
+# 5.x with their evidence, and the default configs' parameter counts.
 
 
 # ---------------------------------------------------------------- d. tiny models
@@ -679,16 +595,46 @@ def rank_key(c: ModelCandidate) -> tuple[int, int, str]:
 
 
 def merge_by_trust(*sources: list[ModelCandidate]) -> dict[str, list[ModelCandidate]]:
-    """Per model type, candidates ranked; an id found in several sources keeps the first source's row."""
-    seen: set[str] = set()
-    by_type: dict[str, list[ModelCandidate]] = defaultdict(list)
+    """Per model type, candidates ranked; an id found in several sources keeps the first source's row.
+
+    A later source still adds what the kept row lacks: architectures (evidence of a head) and a
+    size of a better bound (an upper bound over an estimate).
+    """
+    kept: dict[str, ModelCandidate] = {}
     for rows in sources:
         for c in rows:
-            if c.model_id.lower() in seen or c.model_type is None:
+            key = c.model_id.lower()
+            if c.model_type is None:
                 continue
-            seen.add(c.model_id.lower())
-            by_type[c.model_type].append(c)
+            if key not in kept:
+                kept[key] = c
+            elif kept[key].model_type == c.model_type:
+                kept[key] = enrich_from(kept[key], c)
+    by_type: dict[str, list[ModelCandidate]] = defaultdict(list)
+    for c in kept.values():
+        by_type[c.model_type or ""].append(c)
     return {t: sorted(rows, key=rank_key) for t, rows in sorted(by_type.items())}
+
+
+BOUND_TRUST = {"exact": 2, "upper": 1, "estimate": 0}
+
+
+def tighter(new: SizeEstimate, old: SizeEstimate) -> bool:
+    """A better bound, or a smaller upper bound (both cannot be too low, so the smaller is the truer)."""
+    if BOUND_TRUST[new.bound] != BOUND_TRUST[old.bound]:
+        return BOUND_TRUST[new.bound] > BOUND_TRUST[old.bound]
+    return new.bound == "upper" and new.bytes < old.bytes
+
+
+def enrich_from(row: ModelCandidate, other: ModelCandidate) -> ModelCandidate:
+    changes: dict[str, Any] = {}
+    if not row.architectures and other.architectures:
+        changes["architectures"] = other.architectures
+    if other.size and (row.size is None or tighter(other.size, row.size)):
+        changes["size"] = other.size
+    if changes:
+        changes["fact_source"] = f"{row.fact_source}; {', '.join(changes)} from {other.fact_source}"
+    return dataclasses.replace(row, **changes) if changes else row
 
 
 def registry_document(
@@ -711,16 +657,54 @@ def registry_document(
     }
 
 
-def static_document(by_type: dict[str, list[ModelCandidate]], tiny: dict[str, dict[str, str]]) -> dict:
+# The static default is the best fitting checkpoint that fits in this (the cpu-large profile) when
+# one does, so that the last level of the chain works on an ordinary machine.
+STATIC_SIZE_MB = 10_000
+
+
+def static_pick(model_type: str, rows: list[ModelCandidate], now: datetime, log: BuildLog) -> ModelCandidate | None:
+    """The curated default when it carries the head of the type's default task, else the best ranked that does.
+
+    Only real (not tiny-random), ungated checkpoints whose size is exact or an upper bound qualify:
+    the static level must give an answer the other levels would accept.
+    """
+    from hf_testgen.fitness import task_fitness
+    from hf_testgen.ranking import rank
+    from hf_testgen.tasks import default_task
+
+    task = default_task(model_type)
+    fitting = [
+        c
+        for c in rows
+        if not c.is_tiny_test_model
+        and not c.gated
+        and c.size is not None
+        and c.size.bound != "estimate"
+        and task_fitness(c, task, model_type).fits
+    ]
+    curated = STATIC_DEFAULTS.get(model_type)
+    for c in fitting:
+        if c.model_id == curated:
+            return c
+    if curated:
+        log.notes.append(f"static: curated {curated!r} lacks the {task} head of {model_type} or a sure size")
+    small = [c for c in fitting if c.size is not None and c.size.mb <= STATIC_SIZE_MB]
+    ranked = rank(small or fitting, task=task, now=now, model_type=model_type)
+    return ranked[0] if ranked else None
+
+
+def static_document(
+    by_type: dict[str, list[ModelCandidate]], tiny: dict[str, dict[str, str]], updated: str, log: BuildLog
+) -> dict:
+    now = datetime.fromisoformat(updated.replace("Z", "+00:00"))
     types = {}
-    for model_type, model_id in STATIC_DEFAULTS.items():
-        rows = {c.model_id: c for c in by_type.get(model_type, [])}
-        if model_id not in rows:
-            raise SystemExit(f"static default {model_id!r} for {model_type!r} is not among the derived rows")
-        types[model_type] = {"default": rows[model_id].to_dict(), "tiny": tiny.get(model_type)}
-    missing = set(COVERED_TYPES) - set(types)
+    for model_type, rows in by_type.items():
+        pick = static_pick(model_type, rows, now, log)
+        if pick is not None:
+            types[model_type] = {"default": pick.to_dict(), "tiny": tiny.get(model_type)}
+    missing = sorted(set(COVERED_TYPES) - set(types))
     if missing:
-        raise SystemExit(f"no static default for covered types: {', '.join(sorted(missing))}")
+        log.notes.append(f"static: covered types without a fitting default: {', '.join(missing)}")
     return {"schema_version": SCHEMA_VERSION, "generated_by": GENERATED_BY, "model_types": types}
 
 
@@ -754,26 +738,30 @@ def parse_updated(text: str | None) -> str:
 
 
 def build(data_dir: Path, per_type: int, updated: str, log: BuildLog) -> tuple[dict, dict, dict]:
-    import transformers
-    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+    from mined_rows import mined_candidates
 
-    known = frozenset(CONFIG_MAPPING_NAMES)
+    task_map = load_json(REPO_ROOT / "hf_testgen" / "data" / "task_map.json")
+    known = frozenset(task_map["model_types"])
     unknown = [t for t in COVERED_TYPES if t not in known]
     if unknown:
-        raise SystemExit(f"covered types unknown to transformers {transformers.__version__}: {unknown}")
+        raise SystemExit(f"covered types unknown to the task map ({task_map['source']}): {unknown}")
+    config_classes = {t: info["config_class"] for t, info in task_map["model_types"].items()}
+    pretraining = {t: info["pretraining_class"] for t, info in task_map["model_types"].items()}
     hub = hub_candidates(data_dir, log)
     gated = gated_owners(hub)
     llmfit = llmfit_candidates(data_dir, known, per_type, bytes_per_param_by_type(hub), gated, log)
     other_owners = frozenset(owner(c.model_id) for c in hub + llmfit)
-    docs = docstring_candidates(COVERED_TYPES, other_owners, transformers.__version__, log)
-    docs = [dataclasses.replace(c, gated=owner(c.model_id) in gated) for c in docs]
+    pretrained_as = {t: c for t, c in pretraining.items() if c}
+    docs = mined_candidates(
+        known, other_owners, config_classes, pretrained_as, gated, KNOWN_BAD_DOCSTRING_IDS, log.rejected_docstring_ids
+    )
     results = load_csv(data_dir / "timm_results_imagenet.csv")
     bench = load_csv(data_dir / "timm_benchmark_infer_cpu_i7_12700h.csv")
     timm = [timm_candidate(r) for r in timm_selection(results, bench)]
     by_type = merge_by_trust(hub, llmfit, docs, timm)
     tiny = tiny_models(data_dir)
     registry = registry_document(by_type, tiny, updated)
-    static = static_document(by_type, tiny)
+    static = static_document(by_type, tiny, updated, log)
     models = timm_benchmarks(results, bench)
     archs = {r["model"].split(".", 1)[0] for r in results}
     log.skipped["e: benchmarked architectures without a checkpoint id"] = sum(

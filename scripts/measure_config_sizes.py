@@ -131,15 +131,37 @@ def count_model(model) -> dict[str, int]:
     return {"params": params, "state_dict_elements": params + buffers}
 
 
-def build_and_count(class_name: str, config) -> dict[str, int]:
+def resolve_class(class_name: str, model_type: str):
+    """A model class by name: from the top-level package, else from the type's own module."""
+    import importlib
+
+    import transformers
+    from transformers.models.auto.configuration_auto import model_type_to_module_name
+
+    if hasattr(transformers, class_name):
+        return getattr(transformers, class_name)
+    module = importlib.import_module(f"transformers.models.{model_type_to_module_name(model_type)}")
+    return getattr(module, class_name)
+
+
+def config_for(cls, config):
+    """The config `cls` is built from, as the Auto classes choose it: a composite config's text config
+    when the class is a text-only model (e.g. a ``*ForCausalLM`` mapped for a vision-language type)."""
+    text_config_class = (getattr(config, "sub_configs", None) or {}).get("text_config")
+    if text_config_class is not None and getattr(cls, "config_class", None) == text_config_class:
+        return config.get_text_config(), True
+    return config, False
+
+
+def build_and_count(class_name: str, model_type: str, config) -> dict[str, Any]:
     """Instantiate `class_name` from `config` on the meta device and count it."""
     import torch
-    import transformers
 
-    cls = getattr(transformers, class_name)
+    cls = resolve_class(class_name, model_type)
+    config, text_only = config_for(cls, config)
     with torch.device("meta"):
         model = cls(config)
-    return count_model(model)
+    return {**count_model(model), "uses_text_config": text_only}
 
 
 def dtype_name(config) -> str | None:
@@ -160,6 +182,7 @@ def blank_row(info: dict[str, Any]) -> dict[str, Any]:
         "head_class": classes.get(info["default_task"]) if info["default_task"] else None,
         "head_params": None,
         "head_state_dict_elements": None,
+        "head_uses_text_config": None,
         "base_class": classes.get("feature-extraction"),
         "base_params": None,
         "base_state_dict_elements": None,
@@ -194,13 +217,14 @@ def measure_type(name: str, info: dict[str, Any]) -> dict[str, Any]:
         return row
     if head:
         try:
-            counts = build_and_count(head, config)
+            counts = build_and_count(head, name, config)
             row["head_params"], row["head_state_dict_elements"] = counts["params"], counts["state_dict_elements"]
+            row["head_uses_text_config"] = counts["uses_text_config"]
         except Exception as exc:
             row["error"] = clean_error(exc)
     if base and base != head:
         try:
-            counts = build_and_count(base, config)
+            counts = build_and_count(base, name, config)
             row["base_params"], row["base_state_dict_elements"] = counts["params"], counts["state_dict_elements"]
         except Exception as exc:
             row["base_error"] = clean_error(exc)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from factories import fixture_records, hub_record
 
+from hf_testgen.errors import NoModelFitsError
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,7 +32,9 @@ def test_json_selection_on_the_shipped_registry():
     assert {"model_id", "revision", "source", "size_mb", "size_method", "task", "framework", "rejected"} <= set(data)
     assert data["source"] == "registry"
     assert data["task"] == "fill-mask" and data["framework"] == "pytorch"
-    assert all(set(r) == {"model_id", "reason"} for r in data["rejected"])
+    assert all(set(r) == {"model_id", "kind", "reason"} for r in data["rejected"])
+    assert data["task_evidence"] == "architectures name BertForMaskedLM"
+    assert data["size_bound"] == "exact" and data["size_limit"].startswith("this machine")
 
 
 def test_every_curated_type_selects_from_the_shipped_registry():
@@ -46,10 +50,19 @@ def test_every_curated_type_selects_from_the_shipped_registry():
         "swin", "detr", "segformer", "mask2former", "whisper", "wav2vec2", "hubert", "clip", "blip", "llava",
     }  # fmt: skip
     assert required <= registry.model_types
+    selected, refused = {}, {}
     for model_type in sorted(required):
-        selection = select(SelectionRequest(model_type), settings)
+        try:
+            selected[model_type] = select(SelectionRequest(model_type, hardware="none"), settings)
+        except NoModelFitsError as err:  # no checkpoint in the data carries the head: said, not guessed
+            refused[model_type] = str(err)
+    assert len(selected) >= 39, refused
+    for model_type, selection in selected.items():
         assert selection.source == "registry", (model_type, selection.notes)
         assert selection.candidate.fact_source, model_type  # every id records where it came from
+        assert selection.task_evidence and not selection.candidate.is_tiny_test_model
+    for message in refused.values():
+        assert "passes the filters" in message or "only estimated" in message
 
 
 @pytest.mark.parametrize(
@@ -63,7 +76,7 @@ def test_every_curated_type_selects_from_the_shipped_registry():
         (["--model-type", "bert", "--max-size", "0"], "must be a positive number"),
         (["--model-type", "bert", "--max-size", "-5"], "must be a positive number"),
         (["--model-type", "bert", "--max-size", "big"], "is not a number"),
-        (["--model-type", "bert", "--max-size", "1"], "the nearest is"),
+        (["--model-type", "bert", "--max-size", "1"], "the smallest real candidate, google-bert/bert-base-uncased, needs"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(args, needle):
@@ -87,10 +100,22 @@ def test_list_commands():
 
 
 def test_explain_lists_levels_and_rejections():
-    result = run("advanced_model_selection.py", "--model-type", "gpt2", "--max-size", "100", "--explain")
+    result = run("advanced_model_selection.py", "--model-type", "bert", "--max-size", "500", "--explain")
     assert result.returncode == 0, result.stderr
-    assert "size-fallback" in result.stdout
-    assert "exceeds the 100 MB limit" in result.stdout
+    assert "api: not called" in result.stdout and "within the 500 MB limit of --max-size" in result.stdout
+    assert "fit:      architectures name BertForMaskedLM" in result.stdout
+    assert "rejected: sentence-transformers/all-MiniLM-L6-v2: pipeline tag 'sentence-similarity'" in result.stdout
+
+
+def test_list_tasks_of_one_model_type():
+    for script in ("advanced_model_selection.py", "test_model_lookup_advanced.py"):
+        result = run(script, "--model-type", "bert", "--list-tasks", "--json")
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["default_task"] == "fill-mask" and "text-classification" in data["curated"]
+        assert data["tasks"]["question-answering"] == "BertForQuestionAnswering"
+    text = run("test_model_lookup_advanced.py", "--model-type", "bert", "--list-tasks").stdout
+    assert "BertForTokenClassification" in text and "level" not in text  # not the chain table
 
 
 def test_lookup_shows_every_level_side_by_side():

@@ -41,7 +41,7 @@ def _info(record):
         ("dbmdz/bert-large-cased-finetuned-conll03-english", "token-classification", True, "ForTokenClassification"),
         ("distilbert/distilbert-base-uncased-finetuned-sst-2-english", "text-classification", True, "SequenceClass"),
         # the seq2seq group: a translation-tagged T5 summarises with the same head
-        ("google-t5/t5-small", "summarization", True, "T5ForConditionalGeneration"),
+        ("google-t5/t5-small", "summarization", True, "translation"),
         ("alefiury/wav2vec2-large-xlsr-53-gender-recognition-librispeech", "automatic-speech-recognition", False,
          "audio-classification"),
         ("google/vit-base-patch16-224", "image-classification", True, "ViTForImageClassification"),

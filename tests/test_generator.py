@@ -332,7 +332,8 @@ def test_selection_flags_are_honoured(offline, tmp_path, capsys):
 
 
 def test_gpt_j_is_written_as_test_hf_gpt_j(offline, tmp_path):
-    assert main(["--generate", "gpt-j", "--output-dir", str(tmp_path), *offline]) == 0
+    # gpt-j-6B's upper bound (26.6 GB at fp32) may exceed this machine: no size limit for this naming test
+    assert main(["--generate", "gpt-j", "--hardware", "none", "--output-dir", str(tmp_path), *offline]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["test_hf_gpt_j.py"]
     assert 'MODEL_TYPE = "gptj"' in (tmp_path / "test_hf_gpt_j.py").read_text(encoding="utf-8")
 

@@ -1,0 +1,277 @@
+"""Registry rows from the facts mined out of transformers' own sources (source c of build_registry.py).
+
+Inputs, both derived files committed beside this script:
+
+- ``scripts/facts/transformers_checkpoints.json`` (``scripts/mine_checkpoints.py``): checkpoint ids
+  named in transformers 4.44.2 and 5.x docstrings and 4.x pipeline defaults, per model type and
+  class, each with its evidence level and, for doc examples, the expected output the doctest states.
+- ``scripts/facts/config_sizes.json`` (``scripts/measure_config_sizes.py``): per model type, the
+  parameter count of the model its default config builds (counted on the meta device), and the
+  checkpoint the config docstring says the defaults mirror.
+
+What a mined row claims, and why:
+
+- ``architectures``: the classes a doc example loads the checkpoint into and states a result for
+  that a random head could not give (``TRIVIAL_OUTPUT`` lists what does not count: shapes, True,
+  "LABEL_0"); the class of a 4.x pipeline default; and, for the checkpoint a config docstring names
+  as the source of the defaults, the class transformers pretrains the type as
+  (``MODEL_FOR_PRETRAINING_MAPPING``) — a base checkpoint carries its pretraining head; for a type
+  transformers names no such class, the default task's head when it is a language-model head
+  (masked or causal LM, conditional generation): that is what base checkpoints are trained with.
+- ``size``: for the checkpoint the defaults mirror, the default model's parameters x 4 bytes (fp32,
+  the widest dtype checkpoints are published in) + ``CONFIG_MARGIN``: an upper bound (``config_params``).
+  Other mined ids get an estimate from the id (which never passes a size limit).
+- An id is kept only when its repo name matches the model type (``matches_type``) or the evidence
+  is strong (a stated expected output, a pipeline default): the segformer config docstring names an
+  unrelated 36B model, and such an id must never become a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from hf_testgen.records import ModelCandidate, SizeEstimate, validate_model_id
+from hf_testgen.sizing import SIZE_WORDS, estimate_model_size, parameters_from_name, size_word
+
+FACTS_DIR = Path(__file__).resolve().parent / "facts"
+CHECKPOINTS_FACTS = FACTS_DIR / "transformers_checkpoints.json"
+CONFIG_SIZES_FACTS = FACTS_DIR / "config_sizes.json"
+
+def _seq2seq_types() -> frozenset[str]:
+    task_map = json.loads((Path(__file__).resolve().parent.parent / "hf_testgen/data/task_map.json").read_text())
+    return frozenset(t for t, info in task_map["model_types"].items() if info.get("is_encoder_decoder"))
+
+
+SEQ2SEQ_TYPES = _seq2seq_types()
+CONFIG_MARGIN = 1.10  # vocabulary and head differences between the default config and the checkpoint
+STRONG_EVIDENCE = frozenset({"doc-example-expected-output", "pipeline-default"})
+# Expected outputs a randomly initialised head would give just as well: shapes, booleans, generic labels.
+TRIVIAL_OUTPUT = re.compile(
+    r"^\s*(True|False|tensor\(True\)|torch\.Size\(.*\)|\[[\d,\s]*\]|\(?\d+, ?\d+.*\)?)\s*$|LABEL_\d", re.DOTALL
+)
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def matches_type(model_id: str, model_type: str, config_class: str | None) -> bool:
+    """The id names the model type (``bert`` in ``bert-base-uncased``, ``arcee`` in ``arcee-ai/AFM-4.5B``).
+
+    Tokens: the type and the config class without "Config", squashed to letters and digits, and the
+    type's first word when it has four letters or more (``aria`` of ``aria_text``). A token of three
+    letters or fewer (``opt``, ``sew``) must be in the repo name itself, not in the owner.
+    """
+    name, full = _squash(model_id.rsplit("/", 1)[-1]), _squash(model_id)
+    tokens = {_squash(model_type), re.split(r"[-_]", model_type)[0].lower(), *TYPE_NAME_ALIASES.get(model_type, ())}
+    if config_class:
+        tokens.add(_squash(config_class.removesuffix("Config")))
+    return any(
+        (len(token) >= 4 and token in full) or (token and token in name) for token in tokens if len(token) >= 3
+    )
+
+
+# Families published under a name other than their type's.
+TYPE_NAME_ALIASES: dict[str, tuple[str, ...]] = {"marian": ("opusmt",), "gpt_neox": ("pythia",), "gptj": ("gptj",)}
+
+
+def names_another_type(model_id: str, model_type: str, known_types: frozenset[str]) -> bool:
+    """The repo name names a different model type: a doc example copied from another model
+    (camembert's docs load deepset/roberta-base-squad2, a roberta checkpoint)."""
+    name = _squash(model_id.rsplit("/", 1)[-1])
+    own = _squash(model_type)
+    return any(len(t) >= 4 and t in name and t not in own for t in map(_squash, known_types - {model_type}))
+
+
+def strong(record: dict[str, Any]) -> bool:
+    """A pipeline default, or a doc example whose stated output or loss a random head could not give.
+
+    A stated loss under ``TRAINED_LOSS`` counts even beside a generic label: textattack's yelp model
+    answers 'LABEL_1' with loss 0.01, where a random two-label head gives about 0.69.
+    """
+    if record["evidence"] == "pipeline-default":
+        return True
+    if record["evidence"] != "doc-example-expected-output":
+        return False
+    output, loss = record.get("expected_output"), _number(record.get("expected_loss"))
+    return (bool(output) and not TRIVIAL_OUTPUT.search(output)) or (loss is not None and loss < TRAINED_LOSS)
+
+
+TRAINED_LOSS = 0.5
+
+
+def _number(text: object) -> float | None:
+    try:
+        return float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclasses.dataclass
+class MinedId:
+    """Everything the facts say about one (model type, checkpoint)."""
+
+    model_type: str
+    model_id: str
+    classes: set[str] = dataclasses.field(default_factory=set)
+    strong: bool = False
+    config_docstring: bool = False
+    tag: str | None = None  # the task a 4.x pipeline defaults to it for, or text2text for generated text
+    sources: set[str] = dataclasses.field(default_factory=set)
+
+
+def group_records(records: list[dict[str, Any]], known_types: frozenset[str]) -> dict[tuple[str, str], MinedId]:
+    grouped: dict[tuple[str, str], MinedId] = {}
+    for record in records:
+        model_type, model_id = record.get("model_type"), record["checkpoint"]
+        if model_type not in known_types:
+            continue
+        try:
+            validate_model_id(model_id)
+        except ValueError:
+            continue
+        item = grouped.setdefault((model_type, model_id), MinedId(model_type, model_id))
+        item.sources.add(record["source"].split(" models/")[0].split(" pipelines/")[0])
+        if record["evidence"] == "config-docstring":
+            item.config_docstring = True
+        if strong(record) and record.get("class"):
+            item.classes.add(record["class"])
+            item.strong = True
+        item.tag = item.tag or evidenced_tag(record)
+    return grouped
+
+
+_GENERATED_TEXT = re.compile(r"^\s*[\"']?[A-Z0-9][^\[\]{}]*\s[^\[\]{}]*[\"']?\s*$", re.DOTALL)
+
+
+def evidenced_tag(record: dict[str, Any]) -> str | None:
+    """A pipeline tag the facts support: the task a 4.x pipeline uses the checkpoint for by default, or
+    text2text-generation for a seq2seq class whose doc example states generated text (not mask fills)."""
+    if record["evidence"] == "pipeline-default":
+        return record.get("task")
+    output = record.get("expected_output") or ""
+    cls = record.get("class") or ""
+    if strong(record) and cls.endswith("ForConditionalGeneration") and _GENERATED_TEXT.match(output):
+        return "text2text-generation" if record.get("model_type") in SEQ2SEQ_TYPES else None
+    return None
+
+
+def config_size(model_type: str, model_id: str, sizes: dict[str, Any]) -> SizeEstimate | None:
+    """An upper bound from the default config, for the checkpoint its docstring says the defaults mirror
+    or one of the same type whose size word is no larger (``bart-large-cnn`` beside ``bart-large``:
+    within a family, checkpoints named with the same size word share the architecture's dimensions)."""
+    facts = sizes.get(model_type) or {}
+    mirrored = facts.get("mirrors_checkpoint") or ""
+    counts = [facts.get(k) or 0 for k in ("head_state_dict_elements", "head_params", "base_params")]
+    if not mirrored or max(counts) <= 0 or facts.get("error"):
+        return None
+    same = _squash(mirrored.rsplit("/", 1)[-1]) == _squash(model_id.rsplit("/", 1)[-1])
+    word, mirrored_word = size_word(model_id), size_word(mirrored)
+    no_larger = word is not None and mirrored_word is not None and _WORDS.index(word) <= _WORDS.index(mirrored_word)
+    if not (same or no_larger):
+        return None
+    params = max(counts)
+    named = parameters_from_name(model_id)
+    if named and named > params * CONFIG_MARGIN:
+        return None  # the id names more than the default config builds: the defaults do not mirror it
+    like = "" if same else f" (size word {word!r}, no larger than {mirrored}'s {mirrored_word!r})"
+    detail = f"{params:,} params of the default {model_type} config x 4 bytes + {CONFIG_MARGIN - 1:.0%}{like}"
+    return SizeEstimate(bytes=int(params * 4 * CONFIG_MARGIN), method="config_params", detail=detail)
+
+
+_WORDS = list(SIZE_WORDS)
+
+
+def mined_candidates(
+    known_types: frozenset[str],
+    other_owners: frozenset[str],
+    config_classes: dict[str, str],
+    pretraining: dict[str, str],
+    gated_owners: frozenset[str],
+    known_bad: dict[str, str],
+    rejected: list[tuple[str, str, str]],
+) -> list[ModelCandidate]:
+    """One row per (model type, checkpoint) the facts name and the rules above keep."""
+    records = load_json(CHECKPOINTS_FACTS)["records"]
+    sizes = load_json(CONFIG_SIZES_FACTS)["model_types"] if CONFIG_SIZES_FACTS.exists() else {}
+    grouped = group_records(records, known_types)
+    # transformers 5 fills docstrings from a template that invents owners ("meta-aria_text",
+    # "meta-olmo2"): an id counts only if its owner is known from elsewhere (the other sources or
+    # a strongly evidenced id), or a config docstring names it and the owner is not a "meta-<type>".
+    owners = other_owners | {_owner(i.model_id) for i in grouped.values() if i.strong}
+
+    def owner_known(item: MinedId) -> bool:
+        owner = _owner(item.model_id)
+        return owner in owners or (item.config_docstring and not _TEMPLATE_OWNER.match(owner))
+
+    result = []
+    for (model_type, model_id), item in sorted(grouped.items()):
+        if model_id in known_bad:
+            rejected.append((model_type, model_id, known_bad[model_id]))
+            continue
+        if _TEMPLATE_OWNER.match(_owner(model_id)):
+            rejected.append((model_type, model_id, f"owner {_owner(model_id)!r} is a docstring template's invention"))
+            continue
+        named = matches_type(model_id, model_type, config_classes.get(model_type))
+        if not named and (not item.strong or names_another_type(model_id, model_type, known_types)):
+            why = "names another type" if item.strong else "has no strong evidence"
+            rejected.append((model_type, model_id, f"the id does not name the type and {why}"))
+            continue
+        if not (item.strong or owner_known(item)):
+            why = f"owner {_owner(model_id)!r} appears in no other source (a template's invention?)"
+            rejected.append((model_type, model_id, why))
+            continue
+        classes = set(item.classes)
+        if item.config_docstring:
+            classes |= base_heads(model_type, pretraining)
+        size = config_size(model_type, model_id, sizes)
+        candidate = ModelCandidate(
+            model_id=model_id,
+            model_type=model_type,
+            architectures=tuple(sorted(classes)),
+            pipeline_tag=item.tag,
+            gated=_owner(model_id) in gated_owners,
+            size=size or estimate_model_size(model_id, model_type=model_type),
+            fact_source=f"{' + '.join(sorted(item.sources))} sources (scripts/facts/{CHECKPOINTS_FACTS.name})",
+        )
+        result.append(candidate)
+    return result
+
+
+# Language-modelling heads: the ones a base checkpoint is trained with.
+LM_HEAD_SUFFIXES = ("ForMaskedLM", "WithLMHeadModel", "LMHeadModel", "ForCausalLM", "ForConditionalGeneration")
+
+
+def base_heads(model_type: str, pretraining: dict[str, str]) -> set[str]:
+    """The head a base checkpoint of the type carries: the class transformers pretrains it as, else
+    (no MODEL_FOR_PRETRAINING_MAPPING entry) the default task's head when that is a language-model head."""
+    from hf_testgen import tasks
+
+    if pretraining.get(model_type):
+        return {pretraining[model_type]}
+    task = tasks.default_task(model_type)
+    head = tasks.head_class(model_type, task) if task else None
+    return {head} if head and head.endswith(LM_HEAD_SUFFIXES) else set()
+
+
+_TEMPLATE_OWNER = re.compile(r"^meta-(?!llama$)")
+
+
+def _owner(model_id: str) -> str:
+    return model_id.split("/", 1)[0].lower() if "/" in model_id else ""
+
+
+def by_type(candidates: list[ModelCandidate]) -> dict[str, list[ModelCandidate]]:
+    grouped: dict[str, list[ModelCandidate]] = defaultdict(list)
+    for candidate in candidates:
+        grouped[candidate.model_type or ""].append(candidate)
+    return grouped
