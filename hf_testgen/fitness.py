@@ -12,8 +12,9 @@ tests nothing, so the task filter asks for evidence, in this order:
    evidence, as the head class is the one the model is pretrained with);
 4. the task uses the head every checkpoint of the type is trained with: text-generation on a
    causal LM type, image-to-text on an image-text generator, speech recognition on a speech
-   sequence-to-sequence model (whisper), text2text-generation on a seq2seq LM, zero-shot image classification on a contrastive image-text
-   model (CLIP) — base and fine-tuned checkpoints alike keep that head;
+   sequence-to-sequence model (whisper), text2text-generation on a seq2seq LM, zero-shot image
+   classification on a contrastive image-text model (CLIP): base and fine-tuned checkpoints alike
+   keep that head;
 5. feature-extraction and sentence-similarity: every checkpoint holds its encoder.
 
 Anything else is rejected, and the reason names the evidence that was missing. Masked-LM,

@@ -76,7 +76,7 @@ def test_every_curated_type_selects_from_the_shipped_registry():
         (["--model-type", "bert", "--max-size", "0"], "must be a positive number"),
         (["--model-type", "bert", "--max-size", "-5"], "must be a positive number"),
         (["--model-type", "bert", "--max-size", "big"], "is not a number"),
-        (["--model-type", "bert", "--max-size", "1"], "the smallest real candidate, google-bert/bert-base-uncased, needs"),
+        (["--model-type", "bert", "--max-size", "1"], "smallest real candidate, google-bert/bert-base-uncased, needs"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(args, needle):
