@@ -3,7 +3,7 @@
 Outputs (all deterministic: sorted keys, ``indent=1``, trailing newline, written atomically)::
 
     model_registry.json                    ranked real checkpoints per transformers model type
-    hf_testgen/data/static_defaults.json   one curated checkpoint (and tiny model) per covered type
+    hf_testgen/data/static_defaults.json   one checkpoint fit for the default task (and tiny model) per type
     benchmarks.json                        ImageNet accuracy and CPU throughput of timm checkpoints
 
 Why derived files and not the raw data: the raw inputs (``../shared/data``, see its README) are
@@ -13,7 +13,9 @@ needs (ids, commits, parameter counts, sizes, downloads, benchmark figures), eac
 source, so that a fresh clone works without ``../shared`` and every fact can be traced back.
 No model id is invented: every id below is read from one of the sources.
 
-Rerun (needs the ``run`` extra, i.e. transformers, and huggingface_hub)::
+Rerun (needs the ``run`` extra, i.e. transformers, and huggingface_hub; the mined facts in
+``scripts/facts/`` are inputs, remade by ``scripts/mine_checkpoints.py`` and
+``scripts/measure_config_sizes.py``)::
 
     python scripts/build_registry.py --updated 2026-11-27 [--data-dir ../shared/data]
 
@@ -40,13 +42,16 @@ Schema of ``model_registry.json`` (``schema_version`` 1)::
 A row is ``ModelCandidate(...).to_dict()`` (hf_testgen/records.py); empty fields are dropped:
 
     id, model_type, sha (commit, only source a), downloads, likes, trending_score,
-    pipeline_tag, library_name, frameworks (only when known), parameters, size_mb,
-    size_method, size_exact, gated, last_modified (only source a), source
+    pipeline_tag, library_name, frameworks (only when known), architectures, parameters,
+    size_mb, size_method, size_exact, size_detail, used_storage, gated, last_modified
+    (only source a), source
 
 ``size_method`` says how ``size_mb`` was got: ``safetensors`` (exact, per-dtype counts),
-``param_count`` (a published parameter count x bytes per parameter, estimated), ``name`` /
-``size_word`` / ``typical`` (estimated from the id or the model type, see hf_testgen/sizing.py).
-``size_exact`` is true only for exact methods. ``gated`` is known for source a; other rows are
+``param_count`` (a published parameter count x 4 bytes: an upper bound), ``config_params`` (the
+default config's parameters x 4 bytes + 10 %: an upper bound, see scripts/mined_rows.py),
+``used_storage`` (the repo's storage: an upper bound), ``name`` / ``size_word`` / ``typical``
+(estimates from the id or the model type, see hf_testgen/sizing.py; they never pass a size
+limit). ``size_exact`` is true only for exact methods. ``gated`` is known for source a; other rows are
 false unless their owner is one whose every recorded reply is gated (``meta-llama``).
 
 Sources, in order of trust (a row found in several keeps the most trusted one):
@@ -54,22 +59,21 @@ Sources, in order of trust (a row found in several keeps the most trusted one):
 a. ``hub/model_info_responses.json``: recorded full ``GET /api/models/{id}`` replies. Entries
    without ``config.model_type`` (diffusers, espnet, speechbrain) are skipped, and so is a legacy
    alias (``gpt2``) whose namespaced twin (``openai-community/gpt2``) has the same commit.
-b. ``hub/llmfit_hf_models.json``: the top ``--per-type`` (8) models by downloads of each model
-   type, skipping test repos (``tiny-random``, ``*-internal-testing`` owners, ``*-testing``) and
+b. ``hub/llmfit_hf_models.json``: per model type and size band (``SIZE_BANDS_MB``), the
+   ``--per-type`` (8) most downloaded ungated models, and the most downloaded gated one; skipping test repos (``tiny-random``, ``*-internal-testing`` owners, ``*-testing``) and
    quantised or converted repos: an id containing gguf, awq, gptq, -4bit, -8bit, mlx, onnx, fp8,
    int4, int8, bnb, exl2 or -quant (case-insensitive), or an llmfit ``format`` of awq, gptq, mlx
    or autoround. ``parameters_raw`` is checked against a count in the id
    (``parameters_from_name``): under half of it, the id's count is used instead (size method
-   ``name``); above twice it is kept, as mixture-of-experts ids name active counts.
-   Size = parameters x bytes per parameter: 4 when the recorded replies (source a) of that model
-   type store mostly F32 weights (bert, gpt2, t5, bart ...), else 2 (16-bit, as LLMs are
-   published).
-c. Docstrings of the installed transformers: the config class of each covered type, and its
-   model classes (``MODEL_*_MAPPING_NAMES``). Ids are kept only if (1) the repo name matches the
-   type's token (``DOCSTRING_TOKENS``), (2) the id is not in ``KNOWN_BAD_DOCSTRING_IDS``, and
-   (3) for model-class docstrings, which transformers 5 fills from a template and which name
-   owners such as ``meta-mistral``, the owner also appears in source a, b or a config docstring.
-   Sizes are estimated from the id (name, size word) or the model type.
+   ``name``, an estimate); above twice it is kept, as mixture-of-experts ids name active counts.
+   Size = parameters x 4 bytes, an upper bound (the checkpoint's dtype is not in the data).
+c. transformers' own sources, mined into ``scripts/facts/`` (see ``scripts/mined_rows.py``):
+   checkpoints named by the docstrings of transformers 4.44.2 and 5.x and the 4.x pipeline
+   defaults, each with the head class a doc example loads it into and the result it states
+   (``architectures``), kept only when the id names the type or the evidence is strong, never with
+   a template-invented owner or one in ``KNOWN_BAD_DOCSTRING_IDS``; sizes from the default
+   configs' parameter counts where the config docstring says they mirror the checkpoint.
+   A row of an earlier source takes architectures and a better size bound from a later one.
 d. ``transformers_tiny_model_summary.json``: the tiny random model of each type
    (``hf-internal-testing/tiny-random-<Class>`` at its pinned commit). Classes map to types
    through ``MODEL_*_MAPPING_NAMES``; the class is chosen by ``TINY_CLASS_PREFERENCE`` (main
@@ -84,8 +88,10 @@ e. ``timm_results_imagenet.csv`` + ``timm_benchmark_infer_cpu_i7_12700h.csv``: `
    results table have no Hub id and are left out.
 
 ``hf_testgen/data/static_defaults.json``: ``{"schema_version": 1, "generated_by": ...,
-"model_types": {"<type>": {"default": <row>, "tiny": {...} | null}}}``, the row of the id named
-in ``STATIC_DEFAULTS`` (the build fails if that id is not among the derived rows).
+"model_types": {"<type>": {"default": <row>, "tiny": {...} | null}}}``: per type, the id named in
+``STATIC_DEFAULTS`` when it carries the head of the type's default task and has an exact size or
+an upper bound, else the best ranked such row (within ``STATIC_SIZE_MB`` when one is); a type
+with no such row has no static default.
 
 ``benchmarks.json``: ``{"schema_version": 1, "generated_by": ..., "models": {"<id>": [entry]}}``
 with entries ``{task, hardware, metric, value, higher_is_better, source, date, img_size}``;
