@@ -61,8 +61,8 @@ a. ``hub/model_info_responses.json``: recorded full ``GET /api/models/{id}`` rep
    alias (``gpt2``) whose namespaced twin (``openai-community/gpt2``) has the same commit.
 b. ``hub/llmfit_hf_models.json``: per model type and size band (``SIZE_BANDS_MB``), the
    ``--per-type`` (8) most downloaded ungated models, and the most downloaded gated one; skipping
-   test repos (``tiny-random``, ``*-internal-testing`` owners, ``*-testing``) and quantised or converted repos: an id containing gguf, awq, gptq, -4bit, -8bit, mlx, onnx, fp8,
-   int4, int8, bnb, exl2 or -quant (case-insensitive), or an llmfit ``format`` of awq, gptq, mlx
+   test repos (``tiny-random``, ``*-internal-testing`` owners, ``*-testing``) and quantised or
+   converted repos: an id containing gguf, awq, gptq, -4bit, -8bit, mlx, onnx, fp8, int4, int8, bnb, exl2 or -quant (case-insensitive), or an llmfit ``format`` of awq, gptq, mlx
    or autoround. ``parameters_raw`` is checked against a count in the id
    (``parameters_from_name``): under half of it, the id's count is used instead (size method
    ``name``, an estimate); above twice it is kept, as mixture-of-experts ids name active counts.
