@@ -62,11 +62,12 @@ a. ``hub/model_info_responses.json``: recorded full ``GET /api/models/{id}`` rep
 b. ``hub/llmfit_hf_models.json``: per model type and size band (``SIZE_BANDS_MB``), the
    ``--per-type`` (8) most downloaded ungated models, and the most downloaded gated one; skipping
    test repos (``tiny-random``, ``*-internal-testing`` owners, ``*-testing``) and quantised or
-   converted repos: an id containing gguf, awq, gptq, -4bit, -8bit, mlx, onnx, fp8, int4, int8, bnb, exl2 or -quant (case-insensitive), or an llmfit ``format`` of awq, gptq, mlx
-   or autoround. ``parameters_raw`` is checked against a count in the id
-   (``parameters_from_name``): under half of it, the id's count is used instead (size method
-   ``name``, an estimate); above twice it is kept, as mixture-of-experts ids name active counts.
-   Size = parameters x 4 bytes, an upper bound (the checkpoint's dtype is not in the data).
+   converted repos: an id containing gguf, awq, gptq, -4bit, -8bit, mlx, onnx, fp8, int4, int8,
+   bnb, exl2 or -quant (case-insensitive), or an llmfit ``format`` of awq, gptq, mlx or
+   autoround. ``parameters_raw`` is checked against a count in the id (``parameters_from_name``):
+   under half of it, the id's count is used instead (size method ``name``, an estimate); above
+   twice it is kept, as mixture-of-experts ids name active counts. Size = parameters x 4 bytes,
+   an upper bound (the checkpoint's dtype is not in the data).
 c. transformers' own sources, mined into ``scripts/facts/`` (see ``scripts/mined_rows.py``):
    checkpoints named by the docstrings of transformers 4.44.2 and 5.x and the 4.x pipeline
    defaults, each with the head class a doc example loads it into and the result it states
