@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, get_args
 
-from . import __version__
+from ._version import __version__
 from .config import Settings
 from .errors import HubFailure, HubUnavailableError
 from .frameworks import detect_frameworks

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .errors import LevelSkipped
-from .records import ModelCandidate, Selection
+from .records import ModelCandidate, Note, Selection
 from .selection import LEVELS, SelectionRequest, make_selection, no_fit_error, prepare_chain
 
 
@@ -41,7 +41,7 @@ def compare_levels(request: SelectionRequest, settings: Settings) -> Comparison:
         try:
             chosen = level(chain)
         except LevelSkipped as skipped:
-            chain.notes.append(str(skipped))
+            chain.notes.append(Note(skipped.severity, str(skipped)))
             answers.append(LevelAnswer(name, None, None, None, str(skipped)))
             continue
         answers.append(

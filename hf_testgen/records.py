@@ -16,6 +16,7 @@ Framework = Literal["pytorch", "tensorflow", "jax", "onnx"]
 SizeMethod = Literal["safetensors", "weight_files", "param_count", "name", "size_word", "typical"]
 Source = Literal["api", "registry", "size-fallback", "static-default"]
 Dtype = Literal["fp32", "fp16", "bf16", "int8"]
+Severity = Literal["info", "warning"]
 
 FRAMEWORKS: tuple[str, ...] = get_args(Framework)
 SIZE_METHODS: tuple[str, ...] = get_args(SizeMethod)
@@ -231,6 +232,24 @@ class Rejection:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Something worth telling the user about a decision: why a level was skipped ("info"), or a
+    problem they should fix ("warning": a stale or unusable registry, a skipped bad row).
+
+    Code branches on `severity`, never on the wording of `text`.
+    """
+
+    severity: Severity
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"severity": self.severity, "text": self.text}
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.text}" if self.severity == "warning" else self.text
+
+
+@dataclass(frozen=True)
 class Selection:
     """The answer of the selection chain."""
 
@@ -242,7 +261,7 @@ class Selection:
     task: str | None
     framework: Framework
     rejected: tuple[Rejection, ...] = ()
-    notes: tuple[str, ...] = ()  # why earlier levels were skipped, warnings (e.g. stale registry)
+    notes: tuple[Note, ...] = ()  # why earlier levels were skipped, warnings (e.g. stale registry)
     tiny_model_id: str | None = None
     tiny_revision: str | None = None
     candidate: ModelCandidate | None = field(default=None, compare=False)
@@ -261,7 +280,7 @@ class Selection:
             "tiny_model_id": self.tiny_model_id,
             "tiny_revision": self.tiny_revision,
             "rejected": [r.to_dict() for r in self.rejected],
-            "notes": list(self.notes),
+            "notes": [note.to_dict() for note in self.notes],
         }
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .records import ModelCandidate, Selection
+from .records import ModelCandidate, Note, Selection
+from .text import format_mb, terminal_safe
 
 
 def _print_json(data: Any) -> int:
@@ -23,12 +25,9 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def _size(mb: float | None, method: str | None, exact: bool | None = None) -> str:
-    if mb is None:
-        return "?"
-    how = method or "?"
-    if exact is False or (exact is None and method not in ("safetensors", "weight_files")):
-        how += ", estimated"
-    return f"{mb:,.1f} MB ({how})"
+    """A size with how it was known; "estimated" unless it came from file or tensor metadata."""
+    estimated = exact is False or (exact is None and method not in ("safetensors", "weight_files"))
+    return format_mb(mb, method or "?", estimated=estimated)
 
 
 def print_tasks(*, as_json: bool) -> int:
@@ -80,9 +79,16 @@ def print_detected_hardware(*, as_json: bool) -> int:
     return 0
 
 
-def print_selection(selection: Selection, *, explain: bool) -> None:
-    from .cli import print_notes
+def print_notes(notes: Sequence[Note], *, explain: bool) -> None:
+    """Warnings always go to stderr; the other notes only with --explain."""
+    for note in notes:
+        if note.severity == "warning":
+            print(f"warning: {terminal_safe(note.text)}", file=sys.stderr)
+        elif explain:
+            print(f"  note: {terminal_safe(note.text)}")
 
+
+def print_selection(selection: Selection, *, explain: bool) -> None:
     revision = selection.revision[:12] if selection.revision else "default branch (no pinned sha)"
     print(f"{selection.model_type} (task {selection.task}, framework {selection.framework})")
     print(f"  model:    {selection.model_id}")
