@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RegistryError
-from .records import ModelCandidate, validate_model_id
+from .records import ModelCandidate, Note, validate_model_id, validate_revision
+from .text import terminal_safe
 
 SCHEMA_VERSION = 1
 
@@ -44,6 +45,7 @@ class RegistryEntry:
     tiny: TinyModel | None
     updated: datetime | None
     refreshed_from: str
+    notes: tuple[Note, ...] = ()  # one warning per row that was skipped, naming model and field
 
 
 class Registry:
@@ -133,25 +135,57 @@ def _parse_entry(model_type: str, value: Any, path: Path) -> RegistryEntry:
     where = f"model_types.{model_type}"
     if not isinstance(value, dict) or not isinstance(value.get("candidates"), list):
         raise RegistryError(path, f"{where}: expected an object with a 'candidates' list")
-    candidates = []
+    candidates: list[ModelCandidate] = []
+    notes: list[Note] = []
+    seen: set[str] = set()
     for index, row in enumerate(value["candidates"]):
-        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
-            raise RegistryError(path, f"{where}.candidates[{index}]: expected an object with an 'id'")
+        place = f"{path}: {where}.candidates[{index}]"
+        if not isinstance(row, dict):
+            notes.append(Note("warning", f"{place}: not an object; row skipped"))
+            continue
         try:
-            validate_model_id(row["id"])
-            candidates.append(ModelCandidate.from_dict({"model_type": model_type, **row}))
-        except (ValueError, TypeError, KeyError) as err:
-            raise RegistryError(path, f"{where}.candidates[{index}]: {err}") from None
-    tiny = value.get("tiny")
-    if tiny is not None and (not isinstance(tiny, dict) or not isinstance(tiny.get("id"), str)):
-        raise RegistryError(path, f"{where}.tiny: expected null or an object with an 'id'")
+            candidate = ModelCandidate.from_dict({"model_type": model_type, **row})
+        except (ValueError, TypeError) as err:
+            notes.append(Note("warning", f"{place} ({_shown_id(row.get('id'))}): {err}; row skipped"))
+            continue
+        if candidate.model_id in seen:
+            notes.append(Note("warning", f"{place} ({candidate.model_id}): listed twice; the first row is kept"))
+            continue
+        seen.add(candidate.model_id)
+        candidates.append(candidate)
+    tiny = _tiny(value.get("tiny"), f"{path}: {where}.tiny", notes)
     return RegistryEntry(
         model_type=model_type,
         candidates=tuple(candidates),
-        tiny=TinyModel(tiny["id"], tiny.get("sha"), tiny.get("source", "")) if tiny else None,
+        tiny=tiny,
         updated=_parse_date(value["updated"], path, f"{where}.updated") if value.get("updated") else None,
         refreshed_from=str(value.get("refreshed_from", "")),
+        notes=tuple(notes),
     )
+
+
+def _tiny(value: Any, place: str, notes: list[Note]) -> TinyModel | None:
+    """The entry's tiny test checkpoint; a malformed one is a note and no tiny model."""
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, dict):
+            raise ValueError("expected null or an object with an 'id'")
+        sha = value.get("sha")
+        return TinyModel(
+            validate_model_id(value.get("id")),
+            None if sha is None else validate_revision(sha),
+            str(value.get("source", "")),
+        )
+    except ValueError as err:
+        notes.append(Note("warning", f"{place}: {err}; ignored"))
+        return None
+
+
+def _shown_id(value: object) -> str:
+    """A row's id for a note: bounded and printable, whatever the file holds."""
+    text = repr(value) if not isinstance(value, str) else value
+    return terminal_safe(text if len(text) <= 100 else text[:97] + "...")
 
 
 def _parse_date(value: Any, path: Path, field: str) -> datetime:

@@ -102,10 +102,12 @@ def registry_level(chain: _Chain) -> ModelCandidate:
     if chain.registry is None:
         raise LevelSkipped("registry: not available")
     try:
-        candidates = list(chain.registry.candidates(chain.model_type))
+        entry = chain.registry.entry(chain.model_type)
     except RegistryError as err:
         chain.registry = None
         raise LevelSkipped(f"registry unusable, falling through: {err}", severity="warning") from err
+    candidates = list(entry.candidates) if entry is not None else []
+    chain.notes.extend(entry.notes if entry is not None else ())
     if not candidates:
         raise LevelSkipped(f"registry: no entry for {chain.model_type}")
     return _choose_or_skip(chain, candidates, "registry")

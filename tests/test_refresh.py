@@ -339,7 +339,7 @@ def test_429_retry_after_is_honoured(hub, registry):
     hub.fail("/api/models", 429, headers={"Retry-After": "0"})
     started = time.monotonic()
     report = run(hub, registry, ["bert"])
-    assert time.monotonic() - started >= 0.9  # huggingface_hub waited Retry-After + 1 s
+    assert time.monotonic() - started < 5  # Retry-After: 0 is waited out at once, by our own loop
     assert not report.failures and list_requests(hub) == 2
 
 
