@@ -113,7 +113,8 @@ def _lookup_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
     comparison = compare_levels(request_from(args), settings_from(args))
     report.print_comparison(comparison, as_json=args.json)
-    return EXIT_OK
+    report.print_notes(comparison.notes, explain=False)  # the registry warnings the README promises
+    return EXIT_OK if comparison.selection is not None else EXIT_USAGE  # nothing fits: 2, as select
 
 
 # --- find_models.py ----------------------------------------------------------------------------

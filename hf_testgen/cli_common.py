@@ -19,6 +19,7 @@ from .config import Settings
 from .errors import HfTestgenError, HubUnavailableError, NoModelFitsError, RegistryError, UsageError
 from .hardware import HARDWARE_PROFILES
 from .records import Framework
+from .text import terminal_safe
 
 if TYPE_CHECKING:
     from .selection import SelectionRequest
@@ -154,5 +155,5 @@ def run_guarded(body: Callable[[], int]) -> int:
         if isinstance(err, OSError) and not isinstance(err, HfTestgenError):
             print(f"error: {os_error_line(err)}", file=sys.stderr)
             return EXIT_FAILED
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {terminal_safe(err)}", file=sys.stderr)
         return next(code for error_type, code in ERROR_EXIT_CODES if isinstance(err, error_type))

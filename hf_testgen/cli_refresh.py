@@ -8,6 +8,7 @@ Exit codes: 0 all good; 1 some types failed or a model did not verify (listed); 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from .cli_common import EXIT_FAILED, EXIT_OK, non_empty_path, non_negative_seconds, positive_int
 from .config import Settings
+from .files import atomic_write_text
 from .progress import DEFAULT_MAX_REQUESTS, HUB_WINDOW_S, RequestBudget
 from .refresh import (
     DEFAULT_REQUEST_DELAY_S,
@@ -114,6 +116,8 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
 def refresh_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace, settings: Settings) -> int:
     """`find_models.py --update-registry ...` and/or `--verify-registry`; returns 0, 1 or 2."""
     _check_usage(parser, args)
+    if args.summary is not None:
+        _check_writable_dir(args.summary)  # before the registry is touched, not after
     settings = refresh_settings(settings)
     path = Path(settings.registry_path)
     started = datetime.now(timezone.utc)
@@ -141,8 +145,23 @@ def refresh_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace,
     summary = render_summary(report, verification, note=note)
     print(summary, end="")
     if args.summary:
-        args.summary.write_text(summary, encoding="utf-8")
+        atomic_write_text(args.summary, summary)
     return _exit_code(report, verification)
+
+
+def _check_writable_dir(path: Path) -> None:
+    """Raise the OSError that writing `path` later would raise, now: a missing directory.
+
+    Raises:
+        FileNotFoundError / NotADirectoryError: naming the directory.
+    """
+    parent = path.parent
+    if not parent.exists():
+        raise FileNotFoundError(errno.ENOENT, "directory does not exist", str(parent))
+    if not parent.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(parent))
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
 
 
 def _verify_types(args: argparse.Namespace, raw: dict[str, Any]) -> list[str]:

@@ -18,8 +18,9 @@ from .config import Settings
 from .errors import HubFailure, HubUnavailableError
 from .frameworks import detect_frameworks
 from .hub_http import call_with_retries, deadline, install_hooks
-from .records import ModelCandidate
+from .records import ModelCandidate, Note
 from .sizing import estimate_candidate_size
+from .text import redact_text, terminal_safe
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -68,8 +69,17 @@ def make_api(settings: Settings) -> HfApi:
     )
 
 
-def _translate(err: BaseException) -> HubUnavailableError:
-    """Turn whatever huggingface_hub or the HTTP layer raised into our error, with a reason."""
+def _translate(err: BaseException, settings: Settings) -> HubUnavailableError:
+    """Our error for whatever huggingface_hub or the HTTP layer raised: a reason, and a one-line
+    message without the endpoint's credentials and without terminal control characters."""
+    found = _classify(err)
+    message = terminal_safe(redact_text(str(found), settings.endpoint))
+    if message == str(found):
+        return found
+    return HubUnavailableError(found.reason, message)
+
+
+def _classify(err: BaseException) -> HubUnavailableError:
     from huggingface_hub import errors as hf_errors
 
     if isinstance(err, HubUnavailableError):
@@ -99,8 +109,46 @@ def enrich(candidate: ModelCandidate) -> ModelCandidate:
     return replace(with_frameworks, size=estimate_candidate_size(with_frameworks))
 
 
+def parse_rows(infos: list[Any], *, model_type: str, notes: list[Note] | None) -> list[ModelCandidate]:
+    """Candidates from a list answer, parsed one row at a time, in the Hub's order.
+
+    A row that does not parse (an invalid id or sha, `"downloads": "lots"`) is skipped with a
+    warning naming the model and the field; a second row with the same id is dropped.
+    """
+    candidates: list[ModelCandidate] = []
+    seen: set[str] = set()
+    for index, info in enumerate(infos):
+        try:
+            candidate = enrich(ModelCandidate.from_model_info(info, model_type=model_type))
+        except (ValueError, TypeError, AttributeError) as err:
+            shown = _shown(getattr(info, "id", None))
+            _note(notes, f"Hub row {index} ({shown}) skipped: {err}")
+            continue
+        if candidate.model_id in seen:
+            _note(notes, f"Hub row {index} ({candidate.model_id}) skipped: the id was listed twice")
+            continue
+        seen.add(candidate.model_id)
+        candidates.append(candidate)
+    return candidates
+
+
+def _note(notes: list[Note] | None, text: str) -> None:
+    if notes is not None:
+        notes.append(Note("warning", text))
+
+
+def _shown(value: object) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return terminal_safe(text if len(text) <= 100 else text[:97] + "...")
+
+
 def fetch_candidates(
-    model_type: str, *, task: str | None = None, settings: Settings, limit: int | None = None
+    model_type: str,
+    *,
+    task: str | None = None,
+    settings: Settings,
+    limit: int | None = None,
+    notes: list[Note] | None = None,
 ) -> list[ModelCandidate]:
     """Live candidates for a model type (and task): one `list_models` request, best-downloaded first.
 
@@ -109,6 +157,7 @@ def fetch_candidates(
         task: a pipeline tag to filter on, or None for any.
         settings: endpoint, token, deadline, tries and default limit.
         limit: how many candidates (default `settings.api_limit`).
+        notes: where a warning per skipped row goes (model and field named).
 
     Returns:
         Candidates with sizes and frameworks derived.
@@ -133,8 +182,8 @@ def fetch_candidates(
         try:
             infos = call_with_retries(listing, budget)
         except Exception as err:  # every failure of the live level becomes a reason to fall back
-            raise _translate(err) from err
-    return [enrich(ModelCandidate.from_model_info(i, model_type=model_type)) for i in infos]
+            raise _translate(err, settings) from err
+    return parse_rows(infos, model_type=model_type, notes=notes)
 
 
 def fetch_model(
@@ -157,11 +206,15 @@ def fetch_model(
         try:
             info = call_with_retries(lambda: api.model_info(model_id, files_metadata=True), budget)
         except Exception as err:
-            raise _translate(err) from err
+            raise _translate(err, settings) from err
         finally:
             if on_requests is not None:
                 on_requests(budget.tries)
-    return enrich(ModelCandidate.from_model_info(info, model_type=model_type, fact_source="hub-api model_info"))
+    try:
+        return enrich(ModelCandidate.from_model_info(info, model_type=model_type, fact_source="hub-api model_info"))
+    except (ValueError, TypeError, AttributeError) as err:
+        message = f"the Hub's answer for {_shown(model_id)} is unusable: {err}"
+        raise HubUnavailableError("bad_response", message) from None
 
 
 def expand_properties() -> tuple[str, ...]:
@@ -182,6 +235,7 @@ def fetch_candidate_pages(
     pages: int = 1,
     task: str | None = None,
     on_requests: Callable[[int], None] | None = None,
+    notes: list[Note] | None = None,
 ) -> list[ModelCandidate]:
     """Up to `limit` x `pages` live candidates for a model type, following the Hub's pages.
 
@@ -219,8 +273,8 @@ def fetch_candidate_pages(
         try:
             infos = call_with_retries(listing, budget)
         except Exception as err:  # every failure becomes one HubUnavailableError with a reason
-            raise _translate(err) from err
+            raise _translate(err, settings) from err
         finally:
             if on_requests is not None:
                 on_requests(budget.tries)
-    return [enrich(ModelCandidate.from_model_info(i, model_type=model_type)) for i in infos]
+    return parse_rows(infos, model_type=model_type, notes=notes)

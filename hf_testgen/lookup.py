@@ -27,6 +27,7 @@ class Comparison:
     candidates: tuple[tuple[ModelCandidate, str], ...]  # (candidate, "chosen" | "kept" | rejection reason)
     selection: Selection | None
     failure: str | None
+    notes: tuple[Note, ...] = ()  # warnings and why levels were skipped, as in `Selection.notes`
 
 
 def compare_levels(request: SelectionRequest, settings: Settings) -> Comparison:
@@ -61,4 +62,5 @@ def compare_levels(request: SelectionRequest, settings: Settings) -> Comparison:
         candidates=tuple((candidate, status[mid]) for mid, candidate in seen.items()),
         selection=selection,
         failure=failure,
+        notes=tuple(chain.notes),
     )

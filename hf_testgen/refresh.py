@@ -53,7 +53,7 @@ from .config import DEFAULT_API_DEADLINE_S, Settings
 from .errors import HubUnavailableError, RegistryError
 from .progress import Progress, RequestBudget
 from .ranking import access_rejection, framework_rejection, rank
-from .records import ModelCandidate, SizeEstimate
+from .records import ModelCandidate, Note, SizeEstimate
 from .registry import (
     TinyModel,
     TypeRefresh,
@@ -64,6 +64,7 @@ from .registry import (
     save_registry,
 )
 from .static_defaults import static_default
+from .text import redact_url
 
 REFRESH_DEADLINE_S = 30.0  # per list or model_info call; long enough to sit out a Retry-After
 DEFAULT_REQUEST_DELAY_S = 0.5
@@ -223,9 +224,15 @@ def refresh_type(
 ) -> TypeOutcome:
     """Fresh facts for one model type: one list request, then exact sizes for the top few."""
     budget.wait_for(settings.api_max_tries + options.pages - 1)
+    row_notes: list[Note] = []
     try:
         listed = hub.fetch_candidate_pages(
-            model_type, settings=settings, limit=options.limit, pages=options.pages, on_requests=budget.record
+            model_type,
+            settings=settings,
+            limit=options.limit,
+            pages=options.pages,
+            on_requests=budget.record,
+            notes=row_notes,
         )
     except HubUnavailableError as err:
         return TypeOutcome(model_type, failure=f"{err} ({err.reason})")
@@ -236,7 +243,7 @@ def refresh_type(
             return TypeOutcome(model_type, failure=f"the Hub lists no models tagged {model_type!r}; old entry kept")
         return TypeOutcome(model_type, notes=("no models on the Hub",))
     task = tasks.default_task(model_type)
-    notes: list[str] = []
+    notes: list[str] = [note.text for note in row_notes]
     ranked = registry_order(candidates, task=task, benchmarks=benchmarks)[: options.limit]
     old_rows = {row["id"]: row for row in (old_entry or {}).get("candidates", []) if isinstance(row, dict)}
     ranked = with_exact_sizes(
@@ -355,19 +362,20 @@ def refresh_registry(
             outcomes.append(outcome)
             progress.step(model_type, outcome.line())
     fresh = [o.fresh for o in outcomes if o.fresh is not None]
+    source = redact_url(settings.endpoint)  # stored in the registry and shown in the summary
     if options.dry_run:
-        after, changed = merge_refresh(before, fresh, now=started, source=settings.endpoint)
+        after, changed = merge_refresh(before, fresh, now=started, source=source)
         current, written = before, False
     else:
         with registry_lock(path, options.lock_timeout_s):
             current = read_raw(path, started)
-            after, changed = merge_refresh(current, fresh, now=started, source=settings.endpoint)
+            after, changed = merge_refresh(current, fresh, now=started, source=source)
             written = bool(changed)
             if written:
                 _save(after, path)
     return RefreshReport(
         path=Path(path),
-        source=settings.endpoint,
+        source=source,
         started=started,
         outcomes=outcomes,
         before=current,

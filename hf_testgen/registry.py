@@ -7,7 +7,8 @@ Schema (version 1, documented in docs/registry.md)::
                               "tiny": {"id": "...", "sha": "...", "source": "..."} | null,
                               "candidates": [<ModelCandidate.to_dict() row>, ...]}}}
 
-Reading never rewrites the file. A corrupt or invalid file raises `RegistryError` naming the
+Reading never rewrites the file, and reads only a regular file of bounded size
+(`files.read_data_file`). A corrupt or invalid file raises `RegistryError` naming the
 file and the problem; selection turns that into one warning and falls through. Saves are atomic.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RegistryError
+from .files import DataFileError, atomic_write_text, read_data_file
 from .records import ModelCandidate, Note, validate_model_id, validate_revision
 from .text import terminal_safe
 
@@ -108,11 +109,11 @@ def load_registry(path: Path) -> Registry:
         RegistryError: the file is missing, not JSON, or does not follow the schema.
     """
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = json.loads(read_data_file(Path(path)))
     except FileNotFoundError:
         raise RegistryError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise RegistryError(path, f"cannot be read: {err}") from None
+    except DataFileError as err:
+        raise RegistryError(path, str(err)) from None
     except json.JSONDecodeError as err:
         raise RegistryError(path, f"not valid JSON ({err.msg} at line {err.lineno})") from None
     return parse_registry(raw, Path(path))
@@ -201,31 +202,6 @@ def _parse_date(value: Any, path: Path, field: str) -> datetime:
 def dump_registry_json(raw: dict[str, Any]) -> str:
     """The canonical text of a registry: same data → byte-identical file."""
     return json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never a mix.
-
-    The temporary file lives in the same directory (so `os.replace` is a rename on one file
-    system) and is removed if anything fails before the rename.
-    """
-    import tempfile  # only writers need it; keeps the read path light
-
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp_name, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def save_registry(raw: dict[str, Any], path: Path) -> None:

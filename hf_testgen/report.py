@@ -17,7 +17,7 @@ def _print_json(data: Any) -> int:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [["" if v is None else terminal_safe(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -101,7 +101,7 @@ def print_selection(selection: Selection, *, explain: bool) -> None:
     print_notes(selection.notes, explain=explain)
     if explain:
         for rejection in selection.rejected:
-            print(f"  rejected: {rejection.model_id}: {rejection.reason}")
+            print(f"  rejected: {rejection.model_id}: {terminal_safe(rejection.reason)}")
     elif selection.rejected:
         print(f"  rejected: {len(selection.rejected)} candidate(s) (--explain lists them)")
 
@@ -141,7 +141,7 @@ def print_comparison(comparison: Any, *, as_json: bool) -> None:
     if comparison.selection:
         print(f"chain answer: {comparison.selection.model_id} (from {comparison.selection.source})")
     else:
-        print(f"chain answer: none: {comparison.failure}")
+        print(f"chain answer: none: {terminal_safe(comparison.failure)}")
 
 
 def print_candidates(model_type: str, task: str | None, candidates: Sequence[ModelCandidate], *, as_json: bool) -> None:
@@ -174,4 +174,4 @@ def print_verdict(verdict: Any, *, as_json: bool) -> None:
             f"{_size(verdict.size_mb, verdict.size_method)}; revision {verdict.sha})"
         )
     else:
-        print(f"{verdict.model_id}: not usable: {'; '.join(verdict.problems)}")
+        print(f"{verdict.model_id}: not usable: {terminal_safe('; '.join(verdict.problems))}")

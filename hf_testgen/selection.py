@@ -90,7 +90,9 @@ def api_level(chain: _Chain) -> ModelCandidate:
     from . import hub  # imported here so that the static path never loads huggingface_hub
 
     try:
-        candidates = hub.fetch_candidates(chain.model_type, task=chain.task, settings=chain.settings)
+        candidates = hub.fetch_candidates(
+            chain.model_type, task=chain.task, settings=chain.settings, notes=chain.notes
+        )
     except HubUnavailableError as err:
         raise LevelSkipped(f"api: {err} ({err.reason}); falling back") from err
     if not candidates:
