@@ -58,7 +58,7 @@ def _select_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
     from . import report
 
     if args.list_tasks:
-        return report.print_tasks(as_json=args.json)
+        return _list_tasks(args)
     if args.list_hardware:
         return report.print_hardware_profiles(as_json=args.json)
     if args.detect_hardware:
@@ -105,8 +105,8 @@ def _lookup_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
     if args.detect_hardware and not args.model_type:
         return report.print_detected_hardware(as_json=args.json)
-    if args.list_tasks and not args.model_type:
-        return report.print_tasks(as_json=args.json)
+    if args.list_tasks:
+        return _list_tasks(args)
     if not args.model_type:
         parser.error("--model-type is required (or --detect-hardware / --list-tasks alone)")
     from .lookup import compare_levels
@@ -115,6 +115,23 @@ def _lookup_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
     report.print_comparison(comparison, as_json=args.json)
     report.print_notes(comparison.notes, explain=False)  # the registry warnings the README promises
     return EXIT_OK if comparison.selection is not None else EXIT_USAGE  # nothing fits: 2, as select
+
+
+def _list_tasks(args: argparse.Namespace) -> int:
+    """--list-tasks: every task and its types, or with --model-type that type's tasks."""
+    from . import report
+
+    if not args.model_type:
+        return report.print_tasks(as_json=args.json)
+    from . import tasks
+    from .selection import known_model_types, open_registry
+
+    try:
+        registry = open_registry(settings_from(args).registry_path)
+    except RegistryError:
+        registry = None
+    model_type = tasks.canonical_model_type(args.model_type, known_model_types(registry))
+    return report.print_model_type_tasks(model_type, as_json=args.json)
 
 
 # --- find_models.py ----------------------------------------------------------------------------

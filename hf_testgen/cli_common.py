@@ -100,8 +100,10 @@ def add_selection_args(parser: argparse.ArgumentParser, *, model_type_required: 
     parser.add_argument("--task", help="e.g. fill-mask, text-generation (default: the type's main task)")
     parser.add_argument(
         "--hardware",
-        choices=[*HARDWARE_PROFILES, "auto"],
-        help="hardware profile limiting the model size; 'auto' detects this machine (default: no profile)",
+        choices=[*HARDWARE_PROFILES, "auto", "none"],
+        default="auto",
+        help="hardware profile limiting the model size (default: auto, this machine's memory; "
+        "none: no limit unless --max-size)",
     )
     parser.add_argument("--max-size", type=positive_mb, metavar="MB", help="largest model size in MB")
     parser.add_argument("--framework", choices=get_args(Framework), default="pytorch", help="default: pytorch")
@@ -116,18 +118,13 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def request_from(args: argparse.Namespace, *, model_type: str | None = None) -> SelectionRequest:
-    """The selection request the shared flags describe ('auto' hardware resolved to a profile)."""
+    """The selection request the shared flags describe."""
     from .selection import SelectionRequest
 
-    hardware = args.hardware
-    if hardware == "auto":
-        from .hardware import detect_hardware, profile_for
-
-        hardware = profile_for(detect_hardware()).name
     return SelectionRequest(
         model_type=model_type or args.model_type,
         task=args.task,
-        hardware=hardware,
+        hardware=args.hardware,
         max_size_mb=args.max_size,
         framework=args.framework,
         allow_gated=args.allow_gated,

@@ -20,7 +20,6 @@ from .cli_common import (
     add_selection_args,
     non_empty_path,
     os_error_line,
-    request_from,
     run_guarded,
     settings_from,
 )
@@ -120,12 +119,11 @@ def _body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _request(args: argparse.Namespace, name: str) -> GenerationRequest:
-    """The library request for one model type from the flags ('auto' hardware resolved once)."""
-    selection = request_from(args, model_type=name) if args.model is None else None
+    """The library request for one model type from the flags."""
     return GenerationRequest(
         model_type=name,
         task=args.task,
-        hardware=selection.hardware if selection else args.hardware,
+        hardware=args.hardware,
         max_size_mb=args.max_size,
         framework=args.framework,
         allow_gated=args.allow_gated,

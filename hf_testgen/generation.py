@@ -38,12 +38,12 @@ class GenerationRequest:
 
     `model_type` is the name as typed (the file is named after it). With `model`, selection is
     skipped and that id (pinned to `revision` when given) is tested. `hardware` is a profile name,
-    already resolved from "auto".
+    "auto" (this machine) or "none", as in `SelectionRequest`.
     """
 
     model_type: str
     task: str | None = None
-    hardware: str | None = None
+    hardware: str | None = "auto"
     max_size_mb: float | None = None
     framework: Framework = "pytorch"
     allow_gated: bool = False

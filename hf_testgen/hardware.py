@@ -3,12 +3,19 @@
 `detect_hardware()` never raises on a machine without GPU libraries: NVML (nvidia-ml-py) and
 torch are optional and imported lazily inside `detect_gpus()`, so the static selection path
 imports neither.
+
+`machine_limit()` is what selection uses when no `--hardware` or `--max-size` is given: the
+share of the largest single GPU's memory, else of the RAM, that a model's weights may take. It
+is cheap (RAM from `os.sysconf`, NVML only where an NVIDIA driver is present) and never imports torch.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 HardwareKind = Literal["cpu", "gpu"]
@@ -91,6 +98,50 @@ def _fitting(kind: HardwareKind, budget_mb: float) -> list[HardwareProfile]:
     """Profiles of `kind` whose limit fits `budget_mb`, smallest first."""
     profiles = [p for p in HARDWARE_PROFILES.values() if p.kind == kind and p.max_model_size_mb <= budget_mb]
     return sorted(profiles, key=lambda p: p.max_model_size_mb)
+
+
+@dataclass(frozen=True)
+class MachineLimit:
+    """The size limit of "this machine": `limit_mb` of weights, and the memory it was derived from."""
+
+    limit_mb: int
+    kind: HardwareKind
+    label: str  # e.g. "this machine (half of 24,000 MB RAM)"
+
+
+@cache
+def machine_limit() -> MachineLimit:
+    """The weight-size limit for this machine: 80% of the largest NVIDIA GPU, else half of the RAM.
+
+    Apple MPS shares the RAM, so the RAM rule covers it. torch is never imported here.
+    """
+    gpu = _nvidia_gpu_memory_mb()
+    if gpu:
+        name, memory = gpu
+        return MachineLimit(int(memory * GPU_MEMORY_SHARE), "gpu", f"this machine (80% of {name}'s {memory:,} MB)")
+    total = _total_ram_mb()
+    return MachineLimit(int(total * CPU_MEMORY_SHARE), "cpu", f"this machine (half of {total:,} MB RAM)")
+
+
+def _total_ram_mb() -> int:
+    """Total RAM from `os.sysconf` where the OS has it (Linux, macOS: no import), else psutil."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1_000_000
+    except (AttributeError, ValueError, OSError):
+        return detect_ram()[0]
+
+
+def _nvidia_gpu_memory_mb() -> tuple[str, int] | None:
+    """(name, MB) of the largest NVIDIA GPU, via NVML, only where a driver is loaded (cheap elsewhere)."""
+    driver_present = os.path.exists("/proc/driver/nvidia/gpus") or sys.platform == "win32"
+    if not driver_present or not _installed("pynvml"):
+        return None
+    try:
+        gpus = _gpus_from_nvml()
+    except Exception:  # NVML raises its own error family when the driver cannot be used
+        return None
+    largest = max(gpus, key=lambda g: (g.memory_mb, -g.index), default=None)
+    return (largest.name, largest.memory_mb) if largest else None
 
 
 def detect_ram() -> tuple[int, int]:

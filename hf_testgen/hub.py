@@ -40,6 +40,8 @@ LIST_EXPAND: tuple[str, ...] = (
     "safetensors",
     "siblings",
     "sha",
+    "config",
+    "usedStorage",
 )
 EXPAND_TO_FIELD = {
     "downloads": "downloads",
@@ -55,6 +57,8 @@ EXPAND_TO_FIELD = {
     "safetensors": "parameters",
     "siblings": "siblings",
     "sha": "sha",
+    "config": "architectures",
+    "usedStorage": "used_storage",
 }
 def make_api(settings: Settings) -> HfApi:
     """The one factory for the Hub client; the endpoint comes from settings, not from import time."""
@@ -109,6 +113,33 @@ def enrich(candidate: ModelCandidate) -> ModelCandidate:
     return replace(with_frameworks, size=estimate_candidate_size(with_frameworks))
 
 
+def num_parameters_filter(max_size_mb: float | None) -> str | None:
+    """The Hub's `num_parameters` bound for a size limit: no model with more parameters fits it.
+
+    Weights take at least 2 bytes per parameter in the 16-bit and wider formats transformers
+    checkpoints are published in, so a limit of N MB admits at most N/2 million parameters. The
+    exact size check still happens on our side; this only spares the request what cannot fit.
+    """
+    if max_size_mb is None:
+        return None
+    millions = int(max_size_mb / 2)
+    return f"min:0,max:{millions // 1000}B" if millions >= 10_000 else f"min:0,max:{max(millions, 1)}M"
+
+
+def _server_filters(api: HfApi, *, gated: bool | None, max_size_mb: float | None) -> dict[str, Any]:
+    """Keyword arguments for the filters this huggingface_hub's `list_models` supports (num_parameters: ≥ 1.9)."""
+    import inspect
+
+    accepted = inspect.signature(api.list_models).parameters
+    filters: dict[str, Any] = {}
+    if gated is not None and "gated" in accepted:
+        filters["gated"] = gated
+    bound = num_parameters_filter(max_size_mb)
+    if bound is not None and "num_parameters" in accepted:
+        filters["num_parameters"] = bound
+    return filters
+
+
 def parse_rows(infos: list[Any], *, model_type: str, notes: list[Note] | None) -> list[ModelCandidate]:
     """Candidates from a list answer, parsed one row at a time, in the Hub's order.
 
@@ -149,6 +180,8 @@ def fetch_candidates(
     settings: Settings,
     limit: int | None = None,
     notes: list[Note] | None = None,
+    gated: bool | None = None,
+    max_size_mb: float | None = None,
 ) -> list[ModelCandidate]:
     """Live candidates for a model type (and task): one `list_models` request, best-downloaded first.
 
@@ -158,6 +191,8 @@ def fetch_candidates(
         settings: endpoint, token, deadline, tries and default limit.
         limit: how many candidates (default `settings.api_limit`).
         notes: where a warning per skipped row goes (model and field named).
+        gated: False asks the Hub for non-gated models only; None for all.
+        max_size_mb: a size limit, sent as a `num_parameters` bound (see `num_parameters_filter`).
 
     Returns:
         Candidates with sizes and frameworks derived.
@@ -175,6 +210,7 @@ def fetch_candidates(
                 sort="downloads",
                 limit=limit or settings.api_limit,
                 expand=list(LIST_EXPAND),
+                **_server_filters(api, gated=gated, max_size_mb=max_size_mb),
             )
         )
 

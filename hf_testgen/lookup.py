@@ -51,7 +51,9 @@ def compare_levels(request: SelectionRequest, settings: Settings) -> Comparison:
         first = first or (chosen, name)
     selection = make_selection(chain, first[0], first[1]) if first else None
     failure = None if first else str(no_fit_error(chain))
-    status = {c.model_id: chain.rejected.get(c.model_id, "kept") for c in chain.seen}
+    status = {
+        c.model_id: chain.rejected[c.model_id][1] if c.model_id in chain.rejected else "kept" for c in chain.seen
+    }
     if selection is not None:
         status[selection.model_id] = "chosen"
     seen = {c.model_id: c for c in chain.seen}

@@ -3,15 +3,18 @@
 Ranking score (higher is better)::
 
     score = 1.0 * log10(1 + downloads)
-          + 0.5 * log10(1 + likes)
-          + 0.5 * log10(1 + trending_score)
-          + 1.0 * recency            # 1 if modified today, falling linearly to 0 at two years
-          + 1.0 * task_match         # 1 if the checkpoint's pipeline tag is the task itself
+          + 0.2 * log10(1 + likes)
+          + 0.2 * log10(1 + trending_score)
+          + 0.5 * recency            # 1 if modified today, falling linearly to 0 at two years
+          + 1.0 * direct_evidence    # 1 if the checkpoint itself (tag, architectures) names the task's head
           + 2.0 * benchmark          # 0..1: mean position between the worst and best candidate on
                                      # each benchmarks.json metric for this task and hardware
 
-Ties are broken by the smaller checkpoint, then by model id, so the order is the same on every
-machine.
+Downloads dominate: likes, trending and recency together add at most about 2.1 for any realistic
+figures (100k likes, trending 1000), less than the 2.18 of 150 times the downloads, so a checkpoint
+with 6k downloads never beats one with 150x as many on popularity side-signals.
+Ties are broken by direct evidence, then by the smaller checkpoint, then by model id, so the order
+is the same on every machine.
 """
 
 from __future__ import annotations
@@ -23,26 +26,18 @@ from datetime import datetime
 
 from .benchmarks import BenchmarkResult, Benchmarks
 from .errors import RegistryError
-from .records import Framework, ModelCandidate
+from .fitness import task_fitness
+from .records import Framework, ModelCandidate, RejectionKind
 
 WEIGHTS = {
     "downloads": 1.0,
-    "likes": 0.5,
-    "trending": 0.5,
-    "recency": 1.0,
+    "likes": 0.2,
+    "trending": 0.2,
+    "recency": 0.5,
     "task_match": 1.0,
     "benchmark": 2.0,
 }
 RECENCY_HORIZON_DAYS = 730
-
-# Pipeline tags of base checkpoints that any head of their model type can be loaded from.
-GENERIC_PIPELINE_TAGS = frozenset({"fill-mask", "feature-extraction", "text2text-generation", "sentence-similarity"})
-# Tasks served by the same head, so a checkpoint tagged with one can be tested on another.
-SAME_HEAD_TASKS = (
-    frozenset({"summarization", "translation", "text2text-generation"}),
-    frozenset({"image-to-text", "image-text-to-text", "visual-question-answering"}),
-)
-
 
 @dataclass(frozen=True)
 class Constraints:
@@ -51,25 +46,36 @@ class Constraints:
     task: str | None
     framework: Framework = "pytorch"
     max_size_mb: float | None = None
-    size_limit_label: str = ""  # e.g. "cpu-small profile" or "--max-size"
+    size_limit_label: str = ""  # e.g. "the cpu-small profile", "--max-size" or "this machine (...)"
     allow_gated: bool = False
+    model_type: str | None = None  # whose head classes the task filter looks for
 
 
-def task_rejection(candidate: ModelCandidate, task: str | None) -> str | None:
-    tag = candidate.pipeline_tag
-    if task is None or tag is None or tag == task or tag in GENERIC_PIPELINE_TAGS:
-        return None
-    if any(task in group and tag in group for group in SAME_HEAD_TASKS):
-        return None
-    return f"pipeline tag {tag!r}, not {task!r}"
+def task_rejection(candidate: ModelCandidate, constraints: Constraints) -> str | None:
+    verdict = task_fitness(candidate, constraints.task, constraints.model_type)
+    return None if verdict.fits else verdict.text
 
 
 def size_rejection(candidate: ModelCandidate, constraints: Constraints) -> str | None:
-    limit = constraints.max_size_mb
-    if limit is None or candidate.size is None or candidate.size.mb <= limit:
+    """A hard limit is passed only by an exact size or an upper bound that fits, never by an estimate."""
+    limit, size = constraints.max_size_mb, candidate.size
+    if limit is None:
         return None
-    how = "exact" if candidate.size.exact else f"estimated from {candidate.size.method}"
-    return f"{candidate.size.mb:,.0f} MB ({how}) exceeds the {limit:,.0f} MB limit of {constraints.size_limit_label}"
+    of_limit = f"the {limit:,.0f} MB limit of {constraints.size_limit_label}"
+    if size is None:
+        return f"size unknown, so it cannot be shown to fit {of_limit}"
+    if size.bound == "estimate":
+        return f"size only estimated ({size.mb:,.0f} MB from {size.method}), which cannot prove it fits {of_limit}"
+    if size.mb <= limit:
+        return None
+    how = "exact" if size.exact else f"upper bound from {size.method}"
+    return f"{size.mb:,.0f} MB ({how}) exceeds {of_limit}"
+
+
+def test_model_rejection(candidate: ModelCandidate) -> str | None:
+    if candidate.is_tiny_test_model:
+        return "a random-weight test checkpoint (used only as the generated file's TINY_MODEL_ID)"
+    return None
 
 
 def framework_rejection(candidate: ModelCandidate, framework: Framework) -> str | None:
@@ -97,22 +103,24 @@ def access_rejection(candidate: ModelCandidate, allow_gated: bool) -> str | None
     return None
 
 
-def rejection_reason(candidate: ModelCandidate, constraints: Constraints) -> str | None:
-    """The first filter the candidate fails, or None when it passes them all."""
-    return (
-        access_rejection(candidate, constraints.allow_gated)
-        or task_rejection(candidate, constraints.task)
-        or framework_rejection(candidate, constraints.framework)
-        or size_rejection(candidate, constraints)
+def rejection_reason(candidate: ModelCandidate, constraints: Constraints) -> tuple[RejectionKind, str] | None:
+    """(kind, reason) of the first filter the candidate fails, or None when it passes them all."""
+    checks: tuple[tuple[RejectionKind, str | None], ...] = (
+        ("test-model", test_model_rejection(candidate)),
+        ("access", access_rejection(candidate, constraints.allow_gated)),
+        ("task", task_rejection(candidate, constraints)),
+        ("framework", framework_rejection(candidate, constraints.framework)),
+        ("size", size_rejection(candidate, constraints)),
     )
+    return next(((kind, reason) for kind, reason in checks if reason is not None), None)
 
 
 def partition(
     candidates: Iterable[ModelCandidate], constraints: Constraints
-) -> tuple[list[ModelCandidate], list[tuple[ModelCandidate, str]]]:
-    """(kept, [(rejected, reason)]) — each id once, first occurrence wins."""
+) -> tuple[list[ModelCandidate], list[tuple[ModelCandidate, tuple[RejectionKind, str]]]]:
+    """(kept, [(rejected, (kind, reason))]) — each id once, first occurrence wins."""
     kept: list[ModelCandidate] = []
-    rejected: list[tuple[ModelCandidate, str]] = []
+    rejected: list[tuple[ModelCandidate, tuple[RejectionKind, str]]] = []
     seen: set[str] = set()
     for candidate in candidates:
         if candidate.model_id in seen:
@@ -161,13 +169,25 @@ def benchmark_scores(
     return {model_id: sum(p) / len(p) for model_id, p in positions.items()}
 
 
-def score(candidate: ModelCandidate, *, task: str | None, now: datetime, benchmark: float = 0.0) -> float:
+def direct_evidence(candidate: ModelCandidate, task: str | None, model_type: str | None = None) -> bool:
+    """The checkpoint itself (its tag or architectures) names the task's head: fine-tuned or tagged for it."""
+    return task is not None and task_fitness(candidate, task, model_type).direct
+
+
+def score(
+    candidate: ModelCandidate,
+    *,
+    task: str | None,
+    now: datetime,
+    benchmark: float = 0.0,
+    model_type: str | None = None,
+) -> float:
     return (
         WEIGHTS["downloads"] * math.log10(1 + max(candidate.downloads, 0))
         + WEIGHTS["likes"] * math.log10(1 + max(candidate.likes, 0))
         + WEIGHTS["trending"] * math.log10(1 + max(candidate.trending_score, 0.0))
         + WEIGHTS["recency"] * recency(candidate, now)
-        + WEIGHTS["task_match"] * (1.0 if task is not None and candidate.pipeline_tag == task else 0.0)
+        + WEIGHTS["task_match"] * direct_evidence(candidate, task, model_type)
         + WEIGHTS["benchmark"] * benchmark
     )
 
@@ -180,6 +200,7 @@ def rank(
     benchmarks: Benchmarks | None = None,
     hardware_kind: str | None = None,
     profile: str | None = None,
+    model_type: str | None = None,
 ) -> list[ModelCandidate]:
     """Candidates best first (see the module docstring for the formula)."""
     bench = (
@@ -188,9 +209,9 @@ def rank(
         else {}
     )
 
-    def key(candidate: ModelCandidate) -> tuple[float, float, str]:
-        s = score(candidate, task=task, now=now, benchmark=bench.get(candidate.model_id, 0.0))
+    def key(candidate: ModelCandidate) -> tuple[float, bool, float, str]:
+        s = score(candidate, task=task, now=now, benchmark=bench.get(candidate.model_id, 0.0), model_type=model_type)
         size = candidate.size.bytes if candidate.size else math.inf
-        return (-round(s, 9), size, candidate.model_id)
+        return (-round(s, 9), not direct_evidence(candidate, task, model_type), size, candidate.model_id)
 
     return sorted(candidates, key=key)

@@ -14,7 +14,12 @@ from datetime import datetime, timezone
 from typing import Any, Literal, get_args
 
 Framework = Literal["pytorch", "tensorflow", "jax", "onnx"]
-SizeMethod = Literal["safetensors", "weight_files", "param_count", "name", "size_word", "typical"]
+SizeMethod = Literal[
+    "safetensors", "weight_files", "used_storage", "param_count", "config_params", "name", "size_word", "typical"
+]
+# How far a size can be trusted against a hard limit: only "exact" and "upper" bounds may pass one.
+SizeBound = Literal["exact", "upper", "estimate"]
+RejectionKind = Literal["access", "test-model", "task", "framework", "size"]
 Source = Literal["api", "registry", "size-fallback", "static-default"]
 Dtype = Literal["fp32", "fp16", "bf16", "int8"]
 Severity = Literal["info", "warning"]
@@ -22,7 +27,13 @@ Severity = Literal["info", "warning"]
 FRAMEWORKS: tuple[str, ...] = get_args(Framework)
 SIZE_METHODS: tuple[str, ...] = get_args(SizeMethod)
 SOURCES: tuple[str, ...] = get_args(Source)
+REJECTION_KINDS: tuple[str, ...] = get_args(RejectionKind)
 EXACT_SIZE_METHODS = frozenset({"safetensors", "weight_files"})
+# Sizes that cannot be too low: the repo's whole storage, or a parameter count at 4 bytes each (fp32,
+# the widest dtype checkpoints are published in) with the margin the builder added.
+UPPER_BOUND_SIZE_METHODS = frozenset({"used_storage", "param_count", "config_params"})
+# Ids of random-weight test checkpoints: never a selected model, only a generated file's TINY_MODEL_ID.
+_TEST_MODEL_RE = re.compile(r"(^|/)tiny-random-|^hf-internal-testing/|^hf-tiny-model-private/", re.IGNORECASE)
 
 # Same rules as huggingface_hub's REPO_ID_REGEX (utils/_validators.py), kept here so that the
 # static path does not import huggingface_hub, plus its extra checks ("--", "..", ".git").
@@ -83,6 +94,13 @@ class SizeEstimate:
     def exact(self) -> bool:
         return self.method in EXACT_SIZE_METHODS
 
+    @property
+    def bound(self) -> SizeBound:
+        """"exact", "upper" (cannot be too low) or "estimate" (may be too low: never passes a hard limit)."""
+        if self.method in EXACT_SIZE_METHODS:
+            return "exact"
+        return "upper" if self.method in UPPER_BOUND_SIZE_METHODS else "estimate"
+
 
 @dataclass(frozen=True)
 class WeightFile:
@@ -110,6 +128,9 @@ class ModelCandidate:
     library_name: str | None = None
     tags: tuple[str, ...] = ()
     frameworks: tuple[Framework, ...] = ()
+    # model classes the checkpoint is known to hold: config.architectures from the Hub, or for rows
+    # mined from transformers' documentation the class its documented example loads it into
+    architectures: tuple[str, ...] = ()
     # access
     gated: bool = False
     disabled: bool = False
@@ -118,6 +139,7 @@ class ModelCandidate:
     parameters: tuple[tuple[str, int], ...] = ()  # safetensors parameter count per dtype
     parameters_total: int | None = None  # the Hub's own "total" (may disagree with the sum)
     siblings: tuple[WeightFile, ...] = ()
+    used_storage: int | None = None  # bytes the whole repo stores (usedStorage): an upper bound on the weights
     size: SizeEstimate | None = None
     # provenance: where the facts about this candidate came from
     fact_source: str = ""
@@ -129,7 +151,7 @@ class ModelCandidate:
 
     @property
     def is_tiny_test_model(self) -> bool:
-        return "tiny-random" in self.model_id.lower()
+        return is_test_model_id(self.model_id)
 
     @classmethod
     def from_model_info(
@@ -148,6 +170,8 @@ class ModelCandidate:
         )
         config = getattr(info, "config", None) or {}
         fields = {name: getattr(info, name, None) for name in _INFO_FIELDS}
+        architectures = config.get("architectures") if isinstance(config, dict) else None
+        used_storage = getattr(info, "used_storage", None)
         return cls(
             model_id=validate_model_id(info.id),
             model_type=model_type or (config.get("model_type") if isinstance(config, dict) else None),
@@ -162,9 +186,11 @@ class ModelCandidate:
             gated=bool(getattr(info, "gated", False)),  # False, "auto" or "manual"
             disabled=bool(getattr(info, "disabled", False)),
             private=bool(getattr(info, "private", False)),
+            architectures=_class_names(architectures),
             parameters=parameters,
             parameters_total=total,
             siblings=siblings,
+            used_storage=int(used_storage) if isinstance(used_storage, int) and used_storage > 0 else None,
             fact_source=fact_source,
         )
 
@@ -200,10 +226,12 @@ class ModelCandidate:
             library_name=_text(row, "library_name"),
             tags=_strings(row, "tags"),
             frameworks=frameworks,  # type: ignore[arg-type]
+            architectures=_class_names(row.get("architectures")),
             gated=bool(row.get("gated", False)),
             disabled=bool(row.get("disabled", False)),
             private=bool(row.get("private", False)),
             parameters_total=_whole(_number(row, "parameters", minimum=0, whole=True)),
+            used_storage=_whole(_number(row, "used_storage", minimum=0, whole=True)),
             size=size,
             fact_source=_text(row, "source") or "",
         )
@@ -220,10 +248,13 @@ class ModelCandidate:
             "pipeline_tag": self.pipeline_tag,
             "library_name": self.library_name,
             "frameworks": list(self.frameworks),
+            "architectures": list(self.architectures),
             "parameters": self.parameters_total or (sum(n for _, n in self.parameters) or None),
             "size_mb": self.size.mb if self.size else None,
             "size_method": self.size.method if self.size else None,
             "size_exact": self.size.exact if self.size else None,
+            "size_detail": self.size.detail if self.size and self.size.detail else None,
+            "used_storage": self.used_storage,
             "gated": self.gated,
             "last_modified": self.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ") if self.last_modified else None,
             "source": self.fact_source,
@@ -237,9 +268,10 @@ class Rejection:
 
     model_id: str
     reason: str
+    kind: RejectionKind | Literal["ranked"] = "ranked"  # which filter said no; "ranked": it passed, another won
 
     def to_dict(self) -> dict[str, str]:
-        return {"model_id": self.model_id, "reason": self.reason}
+        return {"model_id": self.model_id, "kind": self.kind, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -275,6 +307,9 @@ class Selection:
     notes: tuple[Note, ...] = ()  # why earlier levels were skipped, warnings (e.g. stale registry)
     tiny_model_id: str | None = None
     tiny_revision: str | None = None
+    task_evidence: str | None = None  # why the model carries the task's head (fitness.task_fitness)
+    size_limit_mb: float | None = None  # the hard limit it was selected under, if any
+    size_limit_label: str | None = None  # where that limit came from ("--max-size", "this machine (...)")
     candidate: ModelCandidate | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -286,13 +321,33 @@ class Selection:
             "size_mb": self.size.mb if self.size else None,
             "size_method": self.size.method if self.size else None,
             "size_exact": self.size.exact if self.size else False,
+            "size_bound": self.size.bound if self.size else None,
+            "size_detail": self.size.detail if self.size else None,
             "task": self.task,
             "framework": self.framework,
             "tiny_model_id": self.tiny_model_id,
             "tiny_revision": self.tiny_revision,
+            "task_evidence": self.task_evidence,
+            "size_limit_mb": self.size_limit_mb,
+            "size_limit": self.size_limit_label,
             "rejected": [r.to_dict() for r in self.rejected],
             "notes": [note.to_dict() for note in self.notes],
         }
+
+
+def is_test_model_id(model_id: str) -> bool:
+    """True for random-weight test checkpoints (``hf-internal-testing/*``, ``*/tiny-random-*``)."""
+    return bool(_TEST_MODEL_RE.search(model_id))
+
+
+_CLASS_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+def _class_names(value: object) -> tuple[str, ...]:
+    """`config.architectures` as a tuple of class names; anything that is not one is dropped."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(v for v in value if isinstance(v, str) and _CLASS_NAME_RE.fullmatch(v))
 
 
 # --- parsing at the edge: each helper names the field it rejects -------------------------------

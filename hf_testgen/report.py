@@ -30,6 +30,25 @@ def _size(mb: float | None, method: str | None, exact: bool | None = None) -> st
     return format_mb(mb, method or "?", estimated=estimated)
 
 
+def print_model_type_tasks(model_type: str, *, as_json: bool) -> int:
+    """The tasks one model type can do: the curated ones, then every one transformers maps, with head classes."""
+    from . import tasks
+
+    curated = sorted(t for t, types in tasks.TASK_TO_MODEL_TYPES.items() if model_type in types)
+    every = tasks.tasks_for_model_type(model_type)
+    default = tasks.default_task(model_type)
+    heads = {task: tasks.head_class(model_type, task) for task in every}
+    if as_json:
+        return _print_json(
+            {"model_type": model_type, "default_task": default, "curated": curated, "tasks": heads}
+        )
+    print(f"{model_type}: {len(every)} task(s); default {default}")
+    rows = [(task, heads[task] or "-", "curated" if task in curated else "", "default" if task == default else "")
+            for task in every]
+    print(_table(("task", "head class", "", ""), rows))
+    return 0
+
+
 def print_tasks(*, as_json: bool) -> int:
     from .tasks import TASK_ALIASES, TASK_TO_MODEL_TYPES, all_tasks, model_types_per_task
 
@@ -95,7 +114,9 @@ def print_selection(selection: Selection, *, explain: bool) -> None:
     print(f"  revision: {revision}")
     print(f"  source:   {selection.source}")
     size = selection.size
-    print(f"  size:     {_size(size.mb if size else None, size.method if size else None)}")
+    print(f"  size:     {_size(size.mb if size else None, size.method if size else None)}{_bound(selection)}")
+    if selection.task_evidence:
+        print(f"  fit:      {selection.task_evidence}")
     if selection.tiny_model_id:
         print(f"  tiny:     {selection.tiny_model_id}")
     print_notes(selection.notes, explain=explain)
@@ -104,6 +125,17 @@ def print_selection(selection: Selection, *, explain: bool) -> None:
             print(f"  rejected: {rejection.model_id}: {terminal_safe(rejection.reason)}")
     elif selection.rejected:
         print(f"  rejected: {len(selection.rejected)} candidate(s) (--explain lists them)")
+
+
+def _bound(selection: Selection) -> str:
+    """", an upper bound, within the 12,638 MB limit of this machine (...)" — what decided the size."""
+    size = selection.size
+    if size is None:
+        return ""
+    bound = {"exact": "", "upper": ", an upper bound", "estimate": ", an estimate"}[size.bound]
+    if selection.size_limit_mb is None:
+        return f"{bound}; no size limit"
+    return f"{bound}, within the {selection.size_limit_mb:,.0f} MB limit of {selection.size_limit_label}"
 
 
 def print_comparison(comparison: Any, *, as_json: bool) -> None:

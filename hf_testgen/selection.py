@@ -6,11 +6,13 @@ recorded in `Selection.notes`:
 1. `api_level`: live Hub candidates (one list request), unless the settings forbid calling it.
 2. `registry_level`: the cached candidates of `model_registry.json`.
 3. `size_step_down`: when the preferred models are too big, step down (large → base → small →
-   tiny) among ids known to exist: everything seen so far, the static default and the tiny
-   test checkpoints. Never an invented id.
+   tiny) among ids known to exist: everything seen so far and the static default. Never an
+   invented id, and never a random-weight test checkpoint.
 4. `static_level`: the curated static default of the model type.
 
-Every level applies the same filters (`ranking.Constraints`) and the same ranking.
+Every level applies the same filters (`ranking.Constraints`) and the same ranking. Without a
+hardware profile or `--max-size`, the limit is this machine's (`hardware.machine_limit`);
+`hardware="none"` opts out.
 """
 
 from __future__ import annotations
@@ -25,20 +27,25 @@ from . import tasks
 from .benchmarks import Benchmarks, load_benchmarks
 from .config import Settings
 from .errors import HubUnavailableError, LevelSkipped, NoModelFitsError, RegistryError, UsageError
-from .hardware import HARDWARE_PROFILES
+from .fitness import task_fitness
+from .hardware import HARDWARE_PROFILES, machine_limit
 from .ranking import Constraints, partition, rank
-from .records import Framework, ModelCandidate, Note, Rejection, Selection, Source, validate_model_id
+from .records import Framework, ModelCandidate, Note, Rejection, RejectionKind, Selection, Source, validate_model_id
 from .registry import Registry, TinyModel, load_registry
 from .static_defaults import static_default
 
 
 @dataclass(frozen=True)
 class SelectionRequest:
-    """What the user asked for. `hardware` is a profile name (already resolved from "auto")."""
+    """What the user asked for.
+
+    `hardware` is a profile name, "auto" (this machine, the default) or "none" (no size limit
+    unless `max_size_mb`).
+    """
 
     model_type: str
     task: str | None = None
-    hardware: str | None = None
+    hardware: str | None = "auto"
     max_size_mb: float | None = None
     framework: Framework = "pytorch"
     allow_gated: bool = False
@@ -56,27 +63,34 @@ class _Chain:
     benchmarks: Benchmarks
     registry: Registry | None
     seen: list[ModelCandidate] = field(default_factory=list)
-    rejected: dict[str, str] = field(default_factory=dict)
+    rejected: dict[str, tuple[RejectionKind | str, str]] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     constraints_profile: str | None = None
+    hardware_kind: str | None = None
+
+    def reject(self, rejected: list[tuple[ModelCandidate, tuple[RejectionKind, str]]]) -> None:
+        for candidate, verdict in rejected:
+            self.rejected.setdefault(candidate.model_id, verdict)
+
+    def rank(self, candidates: list[ModelCandidate]) -> list[ModelCandidate]:
+        return rank(
+            candidates,
+            task=self.task,
+            now=self.now,
+            benchmarks=self.benchmarks,
+            hardware_kind=self.hardware_kind,
+            profile=self.constraints_profile,
+            model_type=self.model_type,
+        )
 
     def choose(self, candidates: list[ModelCandidate]) -> ModelCandidate | None:
         """Filter and rank; remember every candidate and the first reason each was rejected."""
         self.seen.extend(candidates)
         kept, rejected = partition(candidates, self.constraints)
-        for candidate, reason in rejected:
-            self.rejected.setdefault(candidate.model_id, reason)
-        hardware_kind = HARDWARE_PROFILES[self.constraints_profile].kind if self.constraints_profile else None
-        ranked = rank(
-            kept,
-            task=self.task,
-            now=self.now,
-            benchmarks=self.benchmarks,
-            hardware_kind=hardware_kind,
-            profile=self.constraints_profile,
-        )
+        self.reject(rejected)
+        ranked = self.rank(kept)
         for candidate in ranked[1:]:
-            self.rejected.setdefault(candidate.model_id, f"ranked below {ranked[0].model_id}")
+            self.rejected.setdefault(candidate.model_id, ("ranked", f"ranked below {ranked[0].model_id}"))
         return ranked[0] if ranked else None
 
 
@@ -91,7 +105,12 @@ def api_level(chain: _Chain) -> ModelCandidate:
 
     try:
         candidates = hub.fetch_candidates(
-            chain.model_type, task=chain.task, settings=chain.settings, notes=chain.notes
+            chain.model_type,
+            task=chain.task,
+            settings=chain.settings,
+            gated=None if chain.constraints.allow_gated else False,
+            max_size_mb=chain.constraints.max_size_mb,
+            notes=chain.notes,
         )
     except HubUnavailableError as err:
         raise LevelSkipped(f"api: {err} ({err.reason}); falling back") from err
@@ -116,17 +135,16 @@ def registry_level(chain: _Chain) -> ModelCandidate:
 
 
 def size_step_down(chain: _Chain) -> ModelCandidate:
-    too_big = [mid for mid, reason in chain.rejected.items() if "exceeds" in reason]
+    too_big = [mid for mid, (kind, _) in chain.rejected.items() if kind == "size"]
     if not too_big:
         raise LevelSkipped("size-fallback: no candidate was rejected for size")
-    pool = list(chain.seen) + _known_small_models(chain)
+    pool = list(chain.seen) + _static_candidates(chain)
     kept, rejected = partition(pool, chain.constraints)
-    for candidate, reason in rejected:
-        chain.rejected.setdefault(candidate.model_id, reason)
+    chain.reject(rejected)
     if not kept:
         raise LevelSkipped("size-fallback: no known smaller model fits")
     # The largest model that fits is the closest step down from the preferred one.
-    ranked = rank(kept, task=chain.task, now=chain.now)
+    ranked = chain.rank(kept)
     position = {c.model_id: i for i, c in enumerate(ranked)}
     kept.sort(key=lambda c: (-(c.size.bytes if c.size else 0), position[c.model_id]))
     chain.notes.append(Note("info", f"size-fallback: stepped down from {too_big[0]} to {kept[0].model_id}"))
@@ -155,15 +173,10 @@ def _choose_or_skip(chain: _Chain, candidates: list[ModelCandidate], level: str)
     return best
 
 
-def _known_small_models(chain: _Chain) -> list[ModelCandidate]:
-    """The static default and the tiny test checkpoints: real ids the step-down may fall to."""
-    found: list[ModelCandidate] = []
+def _static_candidates(chain: _Chain) -> list[ModelCandidate]:
+    """The static default: a real id the step-down may fall to (tiny test checkpoints never are)."""
     entry = static_default(chain.model_type)
-    if entry is not None and entry.default is not None:
-        found.append(entry.default)
-    for tiny in _tiny_models(chain):
-        found.append(_tiny_candidate(tiny, chain.model_type))
-    return found
+    return [entry.default] if entry is not None and entry.default is not None else []
 
 
 def _tiny_models(chain: _Chain) -> Iterator[TinyModel]:
@@ -177,19 +190,6 @@ def _tiny_models(chain: _Chain) -> Iterator[TinyModel]:
     static = static_default(chain.model_type)
     if static is not None and static.tiny is not None:
         yield static.tiny
-
-
-def _tiny_candidate(tiny: TinyModel, model_type: str) -> ModelCandidate:
-    from .sizing import estimate_model_size  # only the step-down needs it
-
-    return ModelCandidate(
-        model_id=tiny.model_id,
-        model_type=model_type,
-        sha=tiny.sha,
-        library_name="transformers",
-        size=estimate_model_size(tiny.model_id, model_type=model_type),
-        fact_source=tiny.source,
-    )
 
 
 @lru_cache(maxsize=8)
@@ -215,17 +215,35 @@ def known_model_types(registry: Registry | None) -> frozenset[str]:
     return registry.model_types if registry is not None else frozenset()
 
 
-def build_constraints(request: SelectionRequest, task: str | None) -> Constraints:
-    """The hard filters: the smaller of the profile's limit and --max-size wins."""
-    limits = []
-    if request.hardware is not None:
-        if request.hardware not in HARDWARE_PROFILES:
-            raise UsageError(
-                f"unknown hardware profile {request.hardware!r}; valid: {', '.join(HARDWARE_PROFILES)}, auto"
-            )
-        limits.append((HARDWARE_PROFILES[request.hardware].max_model_size_mb, f"the {request.hardware} profile"))
+HARDWARE_CHOICES = (*HARDWARE_PROFILES, "auto", "none")
+
+
+def hardware_kind(request: SelectionRequest) -> str | None:
+    """"cpu"/"gpu" for the benchmarks that apply, from the profile or this machine."""
+    if request.hardware in HARDWARE_PROFILES:
+        return HARDWARE_PROFILES[request.hardware].kind
+    if request.hardware == "auto" and request.max_size_mb is None:
+        return machine_limit().kind
+    return None
+
+
+def build_constraints(request: SelectionRequest, task: str | None, model_type: str | None = None) -> Constraints:
+    """The hard filters: the smaller of the profile's limit and --max-size wins; with neither, this machine's.
+
+    Raises:
+        UsageError: an unknown hardware profile.
+    """
+    hardware = request.hardware
+    if hardware is not None and hardware not in HARDWARE_CHOICES:
+        raise UsageError(f"unknown hardware profile {hardware!r}; valid: {', '.join(HARDWARE_CHOICES)}")
+    limits: list[tuple[float, str]] = []
+    if hardware in HARDWARE_PROFILES:
+        limits.append((HARDWARE_PROFILES[hardware].max_model_size_mb, f"the {hardware} profile"))
     if request.max_size_mb is not None:
         limits.append((request.max_size_mb, "--max-size"))
+    if hardware == "auto" and not limits:
+        machine = machine_limit()
+        limits.append((machine.limit_mb, machine.label))
     limit, label = min(limits) if limits else (None, "")
     return Constraints(
         task=task,
@@ -233,6 +251,7 @@ def build_constraints(request: SelectionRequest, task: str | None) -> Constraint
         max_size_mb=limit,
         size_limit_label=label,
         allow_gated=request.allow_gated,
+        model_type=model_type,
     )
 
 
@@ -251,13 +270,14 @@ def prepare_chain(request: SelectionRequest, settings: Settings, *, now: datetim
     chain = _Chain(
         model_type=model_type,
         task=task,
-        constraints=build_constraints(request, task),
+        constraints=build_constraints(request, task, model_type),
         settings=settings,
         now=now or datetime.now(timezone.utc),
         benchmarks=_benchmarks_or_warning(settings, notes),
         registry=registry,
         notes=notes,
-        constraints_profile=request.hardware,
+        constraints_profile=request.hardware if request.hardware in HARDWARE_PROFILES else None,
+        hardware_kind=hardware_kind(request),
     )
     if registry is not None:
         _warn_if_stale(registry, settings, chain)
@@ -314,6 +334,10 @@ def make_selection(chain: _Chain, chosen: ModelCandidate, source: Source) -> Sel
     validate_model_id(chosen.model_id)
     tiny = next(iter(_tiny_models(chain)), None)
     chain.rejected.pop(chosen.model_id, None)
+    size = chosen.size
+    if size is not None and size.bound == "estimate":
+        text = f"size: {size.mb:,.0f} MB is only estimated from {size.method}; no size limit applied"
+        chain.notes.append(Note("info", text))
     return Selection(
         model_id=chosen.model_id,
         model_type=chain.model_type,
@@ -322,33 +346,35 @@ def make_selection(chain: _Chain, chosen: ModelCandidate, source: Source) -> Sel
         size=chosen.size,
         task=chain.task,
         framework=chain.constraints.framework,
-        rejected=tuple(Rejection(mid, reason) for mid, reason in chain.rejected.items()),
+        rejected=tuple(Rejection(mid, reason, kind) for mid, (kind, reason) in chain.rejected.items()),  # type: ignore[arg-type]
         notes=tuple(chain.notes),
         tiny_model_id=tiny.model_id if tiny else None,
         tiny_revision=tiny.sha if tiny else None,
+        task_evidence=task_fitness(chosen, chain.task, chain.model_type).text if chain.task else None,
+        size_limit_mb=chain.constraints.max_size_mb,
+        size_limit_label=chain.constraints.size_limit_label or None,
         candidate=chosen,
     )
 
 
 def no_fit_error(chain: _Chain) -> NoModelFitsError:
-    """Name the nearest option: the smallest model rejected for size, else any rejected one."""
-    pool = {c.model_id: c for c in chain.seen + _known_small_models(chain)}
+    """Name the nearest option: the smallest real model rejected for size, else any rejected one."""
+    pool = {c.model_id: c for c in chain.seen + _static_candidates(chain)}
     by_size = sorted(
-        (pool[mid] for mid, reason in chain.rejected.items() if "exceeds" in reason and mid in pool),
+        (pool[mid] for mid, (kind, _) in chain.rejected.items() if kind == "size" and mid in pool),
         key=lambda c: (c.size.bytes if c.size else 0, c.model_id),
     )
-    constraint = "size" if by_size else "filters"
     if by_size:
         nearest = by_size[0]
-        how = "exact" if nearest.size and nearest.size.exact else "estimated"
+        needs = f"{nearest.size_mb:,.1f} MB, {nearest.size.bound}" if nearest.size else "size unknown"
         message = (
-            f"no known {chain.model_type} model fits {chain.constraints.max_size_mb:,.0f} MB "
-            f"({chain.constraints.size_limit_label}); the nearest is {nearest.model_id} "
-            f"({nearest.size_mb:,.1f} MB, {how})"
+            f"no known {chain.model_type} model for {chain.task} fits {chain.constraints.max_size_mb:,.0f} MB "
+            f"({chain.constraints.size_limit_label}); the smallest real candidate, {nearest.model_id}, needs "
+            f"{needs} ({chain.rejected[nearest.model_id][1]})"
         )
-        return NoModelFitsError(constraint, nearest.model_id, message)
-    first = next(iter(chain.rejected.items()), None)
+        return NoModelFitsError("size", nearest.model_id, message)
+    first = next((item for item in chain.rejected.items() if item[1][0] != "test-model"), None)
     message = f"no known {chain.model_type} model for task {chain.task} passes the filters"
     if first:
-        message += f"; the nearest is {first[0]} ({first[1]})"
-    return NoModelFitsError(constraint, first[0] if first else None, message)
+        message += f"; the nearest is {first[0]} ({first[1][1]})"
+    return NoModelFitsError("filters", first[0] if first else None, message)

@@ -1,11 +1,19 @@
 """How big is a checkpoint? The first method that works wins, and every figure says how it was got.
 
-Order (most to least reliable):
-1. ``safetensors``: parameter counts per dtype from the Hub × bytes per dtype;
-2. ``weight_files``: the sizes of the weight files in ``siblings`` (one format only, shards summed);
-3. ``name``: a parameter count in the id as a whole token ("7b", "1.3B", "125m", "8x7b");
-4. ``size_word``: a size word in the id as a whole token (tiny, small, base, large, xl, ...);
-5. ``typical``: the typical size of the model type.
+Order (most to least reliable), with the bound each gives (`SizeEstimate.bound`):
+1. ``safetensors`` (exact): parameter counts per dtype from the Hub × bytes per dtype;
+2. ``weight_files`` (exact): the sizes of the weight files in ``siblings`` (one format only, shards summed);
+3. ``param_count`` / ``config_params`` (upper bound): a published parameter count, or the count of the
+   model transformers' default config builds, at 4 bytes each (set by the registry builder);
+4. ``used_storage`` (upper bound): everything the repo stores (``usedStorage``), weights included;
+5. ``name`` (estimate): a parameter count in the id as a whole token ("7b", "1.3B", "125m", "8x7b"),
+   at 4 bytes each plus a margin;
+6. ``size_word`` (estimate): a size word in the id as a whole token (tiny, small, base, large, xl, ...),
+   at the largest size that word stands for in any common family;
+7. ``typical`` (estimate): the typical size of the model type.
+
+Estimates are deliberately on the high side, but only an exact size or an upper bound may pass a
+hard size limit: a guess that can be too low would let a model through that does not fit.
 """
 
 from __future__ import annotations
@@ -44,38 +52,48 @@ _VARIANT = re.compile(r"\.(fp16|bf16|fp32|int8|int4)\.")
 # "xlm", "base" in "database" or "mini" in "gemini".
 _TOKEN_BOUNDARY_LEFT = r"(?<![a-z0-9])"
 _TOKEN_BOUNDARY_RIGHT = r"(?![a-z0-9])"
+# "k" is not a unit: "4k", "128k" in ids are context lengths (Phi-3-mini-4k). A number glued to a
+# letter or a dot on its left is not a count either ("Qwen1.5", the "7B" inside "A2.7B").
 _PARAM_TOKEN = re.compile(
-    _TOKEN_BOUNDARY_LEFT + r"(?:(\d+)x)?(\d+(?:\.\d+)?)([kmbt])" + _TOKEN_BOUNDARY_RIGHT, re.IGNORECASE
+    r"(?<![a-z0-9.])(?:(\d+)x)?(\d+(?:\.\d+)?)([mbt])" + _TOKEN_BOUNDARY_RIGHT, re.IGNORECASE
 )
-_PARAM_UNIT = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+# "A2.7B", "A3B": the active parameters of a mixture-of-experts model, not its size.
+_ACTIVE_PARAM_TOKEN = re.compile(r"(?<![a-z0-9.])a\d+(?:\.\d+)?b" + _TOKEN_BOUNDARY_RIGHT, re.IGNORECASE)
+_PARAM_UNIT = {"m": 1e6, "b": 1e9, "t": 1e12}
+# An id-named count is rounded ("7b" is 6.7B to 8.5B in practice) and the dtype is unknown.
+NAME_MARGIN = 1.25
+FP32_BYTES = 4
 
-# Typical fp32 size of a checkpoint called by this word (MB), ordered smallest first; the ladder
-# used by the size step-down follows this order.
+# The largest fp32 size (MB) a checkpoint called by this word has in a common family, ordered
+# smallest first (the step-down ladder follows this order). High on purpose: whisper-tiny is 151 MB,
+# mt5-small 1.2 GB, mt5-base 2.3 GB, whisper-large 6.2 GB, mt5-xl 15 GB, mt5-xxl 52 GB.
 SIZE_WORDS: dict[str, float] = {
-    "tiny": 20,
-    "mini": 90,
-    "small": 250,
-    "base": 500,
-    "medium": 1_400,
-    "large": 1_600,
-    "xl": 6_000,
-    "xxl": 45_000,
+    "tiny": 200,
+    "mini": 400,
+    "small": 1_300,
+    "base": 2_400,
+    "medium": 3_100,
+    "large": 6_200,
+    "xlarge": 10_000,
+    "xl": 15_000,
+    "xxlarge": 52_000,
+    "xxl": 52_000,
 }
 _SIZE_WORD_TOKEN = re.compile(
     _TOKEN_BOUNDARY_LEFT + r"(" + "|".join(sorted(SIZE_WORDS, key=len, reverse=True)) + r")" + _TOKEN_BOUNDARY_RIGHT,
     re.IGNORECASE,
 )
 
-# Typical weight size (MB, as published) of a model type's usual checkpoint; the last resort.
+# Weight size (MB, fp32) of a model type's larger common checkpoint; the last resort, an estimate.
 TYPICAL_SIZE_MB: dict[str, float] = {
-    "albert": 47, "bart": 560, "bert": 440, "blip": 990, "bloom": 2_200, "clip": 600, "convnext": 110,
-    "deit": 350, "detr": 170, "distilbert": 270, "electra": 440, "gpt2": 550, "gpt_neo": 5_300,
-    "gpt_neox": 41_000, "gptj": 24_000, "hubert": 380, "llama": 16_000, "llava": 14_000,
-    "mask2former": 190, "mbart": 2_400, "mistral": 14_500, "mt5": 1_200, "opt": 500, "pegasus": 2_300,
-    "phi": 5_600, "resnet": 100, "roberta": 500, "segformer": 15, "swin": 110, "t5": 240, "vit": 350,
-    "wav2vec2": 380, "whisper": 600, "xlm-roberta": 1_100,
+    "albert": 900, "bart": 1_630, "bert": 1_340, "blip": 1_880, "bloom": 14_000, "clip": 1_710,
+    "convnext": 800, "deit": 350, "detr": 240, "distilbert": 270, "electra": 1_340, "gpt2": 6_400,
+    "gpt_neo": 10_600, "gpt_neox": 82_000, "gptj": 24_200, "hubert": 3_800, "llama": 32_000,
+    "llava": 28_000, "mask2former": 870, "mbart": 2_450, "mistral": 29_000, "mt5": 4_900, "opt": 5_300,
+    "pegasus": 2_300, "phi": 11_200, "resnet": 240, "roberta": 1_430, "segformer": 340, "swin": 800,
+    "t5": 2_950, "vit": 1_220, "wav2vec2": 1_270, "whisper": 6_200, "xlm-roberta": 2_250,
 }  # fmt: skip
-DEFAULT_TYPICAL_SIZE_MB = 500.0
+DEFAULT_TYPICAL_SIZE_MB = 2_000.0
 
 
 def dtype_bytes(dtype: str) -> float:
@@ -130,13 +148,18 @@ def size_from_weight_files(siblings: Iterable[WeightFile]) -> SizeEstimate | Non
 
 
 def parameters_from_name(model_id: str) -> float | None:
-    """A parameter count written in the id as a whole token: "7b", "1.3B", "125m", "8x7b"."""
-    name = model_id.rsplit("/", 1)[-1]
-    match = _PARAM_TOKEN.search(name)
-    if match is None:
-        return None
-    experts, number, unit = match.groups()
-    return float(number) * _PARAM_UNIT[unit.lower()] * (int(experts) if experts else 1)
+    """The parameter count written in the id as a whole token: "7b", "1.3B", "125m", "8x7b", "1_6b" (1.6B).
+
+    The active count of a mixture of experts ("A2.7B") says nothing about the total and is ignored
+    ("Qwen3-30B-A3B" is 30B; "Qwen1.5-MoE-A2.7B" names no total). Context lengths ("4k") are not counts.
+    """
+    name = _ACTIVE_PARAM_TOKEN.sub("", re.sub(r"(?<=\d)_(?=\d)", ".", model_id.rsplit("/", 1)[-1]))
+    counts = [
+        float(number) * _PARAM_UNIT[unit.lower()] * (int(experts) if experts else 1)
+        for experts, number, unit in _PARAM_TOKEN.findall(name)
+    ]
+    # Several counts ("OLMoE-1B-7B": active and total): the largest, so the size is not understated.
+    return max(counts) if counts else None
 
 
 def size_word(model_id: str) -> str | None:
@@ -152,19 +175,23 @@ def estimate_model_size(
     parameters: Iterable[tuple[str, int]] = (),
     parameters_total: int | None = None,
     siblings: Iterable[WeightFile] = (),
+    used_storage: int | None = None,
 ) -> SizeEstimate:
     """The size of a checkpoint's weights from the first method that works (see module docstring).
 
     Returns:
-        `SizeEstimate` with `.mb`, `.method` and `.exact`.
+        `SizeEstimate` with `.mb`, `.method`, `.exact` and `.bound`.
     """
     exact = size_from_safetensors(parameters, parameters_total) or size_from_weight_files(siblings)
     if exact is not None:
         return exact
+    if used_storage:
+        return SizeEstimate(bytes=int(used_storage), method="used_storage", detail="all files the repo stores")
     n_params = parameters_from_name(model_id)
     if n_params is not None:
-        # Published checkpoints of that scale are mostly 16-bit; 2 bytes per parameter.
-        return SizeEstimate(bytes=int(n_params * 2), method="name", detail=f"{n_params:,.0f} params named in the id")
+        size = n_params * FP32_BYTES * NAME_MARGIN
+        detail = f"{n_params:,.0f} params named in the id x 4 bytes + {NAME_MARGIN - 1:.0%}"
+        return SizeEstimate(bytes=int(size), method="name", detail=detail)
     word = size_word(model_id)
     if word is not None:
         return SizeEstimate(bytes=int(SIZE_WORDS[word] * 1e6), method="size_word", detail=f"size word {word!r}")
@@ -174,15 +201,20 @@ def estimate_model_size(
 
 def estimate_candidate_size(candidate: ModelCandidate) -> SizeEstimate:
     """`estimate_model_size` over the facts a candidate carries; keeps a size it already has if exact."""
-    if candidate.size is not None and (candidate.size.exact or not (candidate.parameters or candidate.siblings)):
-        return candidate.size
-    return estimate_model_size(
+    fresh = estimate_model_size(
         candidate.model_id,
         model_type=candidate.model_type,
         parameters=candidate.parameters,
         parameters_total=candidate.parameters_total,
         siblings=candidate.siblings,
+        used_storage=candidate.used_storage,
     )
+    if candidate.size is None or _TRUST[fresh.bound] > _TRUST[candidate.size.bound]:
+        return fresh
+    return candidate.size
+
+
+_TRUST = {"exact": 2, "upper": 1, "estimate": 0}
 
 
 def inference_memory_mb(size: SizeEstimate, dtype: Dtype = "fp32", *, stored_bytes_per_param: float = 4) -> float:

@@ -97,9 +97,23 @@ def _task_map() -> dict[str, Any]:
 
 
 @cache
-def _task_index() -> dict[str, list[str]]:
-    """Model type → tasks, the part of the map that every selection reads (a sixth of its size)."""
-    return json.loads((Path(__file__).parent / "data/task_index.json").read_text(encoding="utf-8"))["model_types"]
+def _index() -> dict[str, Any]:
+    return json.loads((Path(__file__).parent / "data/task_index.json").read_text(encoding="utf-8"))
+
+
+def _task_index() -> dict[str, dict[str, str]]:
+    """Model type → {task: head class}, the part of the map that every selection reads."""
+    return _index()["model_types"]
+
+
+def head_class(model_type: str, task: str) -> str | None:
+    """The model class transformers' auto mappings give for (type, task), e.g. BertForSequenceClassification."""
+    return _task_index().get(model_type, {}).get(task)
+
+
+def pretraining_class(model_type: str) -> str | None:
+    """The class the type's checkpoints are pretrained as (MODEL_FOR_PRETRAINING_MAPPING), if transformers says."""
+    return _index()["pretraining"].get(model_type)
 
 
 def model_types_per_task() -> dict[str, list[str]]:

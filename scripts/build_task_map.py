@@ -128,6 +128,7 @@ def build() -> dict:
     transformers, aux, modeling_auto = load_transformers()
     wanted = {name for names in TASKS.values() for name in names} | set(ENCODER_DECODER_MAPPINGS) | {ITT}
     mappings = {name: getattr(modeling_auto, name) for name in wanted if hasattr(modeling_auto, name)}
+    pretraining = getattr(modeling_auto, "MODEL_FOR_PRETRAINING_MAPPING_NAMES", {})
 
     task_mappings = {task: [n for n in names if n in mappings] for task, names in TASKS.items()}
     vqa = task_mappings["visual-question-answering"]
@@ -149,6 +150,8 @@ def build() -> dict:
             if cls and (task != "sentence-similarity" or is_text_only(info)):
                 info["classes"][task] = cls
         info["tasks"] = sorted(info["classes"])
+        # The head its checkpoints are pretrained with: base checkpoints carry it and no other.
+        info["pretraining_class"] = first_name(pretraining.get(mt))
         model_types[mt] = info
 
     tasks = {
@@ -177,13 +180,16 @@ def is_text_only(info: dict) -> bool:
 
 
 def task_index(data: dict) -> dict:
-    """The small part selection reads on every run: model type -> tasks (a few KB instead of the
-    whole map, which the generator and --list-tasks read)."""
+    """The small part selection reads on every run: model type -> {task: head class}, and the class
+    each type is pretrained as (a fraction of the whole map, which the generator and --list-tasks read)."""
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "generated_by": data["generated_by"],
         "source": data["source"],
-        "model_types": {mt: info["tasks"] for mt, info in data["model_types"].items()},
+        "model_types": {mt: info["classes"] for mt, info in data["model_types"].items()},
+        "pretraining": {
+            mt: info["pretraining_class"] for mt, info in data["model_types"].items() if info["pretraining_class"]
+        },
     }
 
 

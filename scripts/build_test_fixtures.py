@@ -3,8 +3,8 @@
 The recorded replies (``GET /api/models/{repo_id}`` for 24 real models) live outside the
 repository and must not be committed: they carry model cards, widget data and Space lists
 that the tests do not need.  This script keeps only the facts the tests rely on (ids, sha,
-popularity, task, library, tags, gating, dates, safetensors sizes, file names and the
-``model_type``), so the derived file is small, reviewable and stable across runs.
+popularity, task, library, tags, gating, dates, safetensors sizes, repo storage, file names,
+the ``model_type`` and ``architectures``), so the derived file is small, reviewable and stable across runs.
 
 Usage::
 
@@ -39,6 +39,7 @@ KEPT_KEYS = (
     "lastModified",
     "createdAt",
     "safetensors",
+    "usedStorage",
 )
 
 
@@ -57,9 +58,11 @@ def derive_record(recorded: str, response: dict) -> dict:
     """Reduce one recorded model_info reply to the fields the tests use."""
     record = {key: response[key] for key in KEPT_KEYS if key in response}
     record["siblings"] = derive_siblings(response.get("siblings"))
-    model_type = (response.get("config") or {}).get("model_type")
-    if model_type is not None:
-        record["config"] = {"model_type": model_type}
+    config = response.get("config") or {}
+    if config.get("model_type") is not None:
+        record["config"] = {"model_type": config["model_type"]}
+        if config.get("architectures"):
+            record["config"]["architectures"] = config["architectures"]
     record["recorded"] = recorded
     return record
 

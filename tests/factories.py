@@ -34,6 +34,7 @@ def hub_record(model_id: str, model_type: str, **fields: Any) -> dict[str, Any]:
         "lastModified": "2025-01-01T00:00:00.000Z",
         "siblings": [{"rfilename": "config.json"}, {"rfilename": "model.safetensors"}],
         "config": {"model_type": model_type},
+        "usedStorage": 500_000_000,  # the Hub always has it: an upper bound on the weights
     }
     record.update(fields)
     return record

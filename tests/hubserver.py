@@ -171,11 +171,34 @@ def matches_filters(record: dict, filters: list[str]) -> bool:
     return all(value in facts for value in filters)
 
 
+_PARAM_BOUND_UNIT = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+def parameter_bounds(value: str | None) -> tuple[float, float] | None:
+    """``num_parameters=min:0,max:350M`` as (low, high) parameter counts."""
+    if not value:
+        return None
+    bounds = {"min": 0.0, "max": float("inf")}
+    for part in value.split(","):
+        key, _, amount = part.partition(":")
+        unit = _PARAM_BOUND_UNIT.get(amount[-1:].upper(), 1.0)
+        bounds[key.strip()] = float(amount.rstrip("KMBTkmbt") or 0) * unit
+    return bounds["min"], bounds["max"]
+
+
+def within_bounds(record: dict, bounds: tuple[float, float]) -> bool:
+    """A model with a known parameter count (safetensors) outside the bounds is not listed; one
+    without a count is (this server does not guess what the Hub does with those)."""
+    total = (record.get("safetensors") or {}).get("total")
+    return total is None or bounds[0] <= total <= bounds[1]
+
+
 def select_models(records: list[dict], args) -> list[dict]:
     """Apply list_models' query filters (``args`` is the request's MultiDict)."""
     filters = args.getlist("filter")
     task, search, author = args.get("pipeline_tag"), args.get("search"), args.get("author")
     gated = args.get("gated")
+    bounds = parameter_bounds(args.get("num_parameters"))
     selected = []
     for record in records:
         if record.get("private") or not matches_filters(record, filters):
@@ -187,6 +210,8 @@ def select_models(records: list[dict], args) -> list[dict]:
         if author and not record["id"].startswith(f"{author}/"):
             continue
         if gated is not None and bool(record.get("gated")) != is_true(gated):
+            continue
+        if bounds is not None and not within_bounds(record, bounds):
             continue
         selected.append(record)
     return selected

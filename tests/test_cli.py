@@ -30,7 +30,7 @@ def test_json_selection_on_the_shipped_registry():
     assert {"model_id", "revision", "source", "size_mb", "size_method", "task", "framework", "rejected"} <= set(data)
     assert data["source"] == "registry"
     assert data["task"] == "fill-mask" and data["framework"] == "pytorch"
-    assert all(set(r) == {"model_id", "reason"} for r in data["rejected"])
+    assert all(set(r) == {"model_id", "kind", "reason"} for r in data["rejected"])
 
 
 def test_every_curated_type_selects_from_the_shipped_registry():

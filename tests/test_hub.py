@@ -126,3 +126,28 @@ def test_an_unreachable_hub_is_given_up_after_one_try(tmp_path, caplog):
     # one back-off sleep of huggingface_hub (1 s) at most, not its five retries
     assert time.monotonic() - started < 2.5
     assert not [r for r in caplog.records if "Retrying" in r.getMessage()]
+
+
+def test_server_side_filters_ask_for_what_can_be_used(local_hub, tmp_path):
+    """Non-gated only, and a num_parameters bound from the size limit: what cannot fit is not sent."""
+    records = fixture_records()
+    for model_id in ("meta-llama/Llama-3.1-8B-Instruct", "HuggingFaceH4/zephyr-7b-beta", "openai-community/gpt2"):
+        record = dict(records[model_id])
+        record["config"] = {**record["config"], "model_type": "llama"}
+        record["tags"] = [*record.get("tags", []), "llama"]
+        local_hub.add_model(record)
+    settings = settings_for(local_hub.url, tmp_path / "r.json")
+    ids = [c.model_id for c in hub.fetch_candidates("llama", settings=settings, gated=False, max_size_mb=1_000)]
+    assert ids == ["openai-community/gpt2"]  # the gated 8B and the 7B are filtered by the server
+    query = local_hub.requests("/api/models")[-1][2]
+    assert "gated=false" in query and "num_parameters=min%3A0%2Cmax%3A500M" in query
+    every = hub.fetch_candidates("llama", settings=settings)
+    assert len(every) == 3 and "gated=" not in local_hub.requests("/api/models")[-1][2]
+
+
+@pytest.mark.parametrize(
+    ("limit_mb", "bound"), [(1_000, "min:0,max:500M"), (30_000, "min:0,max:15B"), (1, "min:0,max:1M")]
+)
+def test_num_parameters_bound_admits_every_16_bit_model_that_fits(limit_mb, bound):
+    assert hub.num_parameters_filter(limit_mb) == bound
+    assert hub.num_parameters_filter(None) is None

@@ -143,7 +143,7 @@ def test_model_info_with_files_metadata(local_hub, api, hub_fixture_models):
     plain = api.model_info(record["id"])
     detailed = api.model_info(record["id"], files_metadata=True)
 
-    assert plain.sha == record["sha"] and plain.config == {"model_type": "bert"}
+    assert plain.sha == record["sha"] and plain.config == {"model_type": "bert", "architectures": ["BertForMaskedLM"]}
     assert "extra/model.safetensors" in {s.rfilename for s in plain.siblings}  # siblings kept in sync
     assert all(s.size is None for s in plain.siblings)
     siblings = {s.rfilename: s for s in detailed.siblings}

@@ -104,19 +104,66 @@ def test_registry_level_picks_the_best_ranked_fitting_candidate(registry):
 
 def test_the_size_limit_is_the_smaller_of_profile_and_max_size(registry):
     settings = settings_for(None, registry, use_static_registry=True)
-    request = SelectionRequest("bert", hardware="gpu-large", max_size_mb=100)
+    selection = select(SelectionRequest("bert", hardware="gpu-large", max_size_mb=500), settings, now=NOW)
+    assert selection.model_id == "google-bert/bert-base-uncased"
+    assert selection.size_limit_mb == 500 and selection.size_limit_label == "--max-size"
+    rejected = {r.model_id: r for r in selection.rejected}
+    assert rejected["google-bert/bert-large-uncased"].kind == "size"
+    assert "exceeds the 500 MB limit of --max-size" in rejected["google-bert/bert-large-uncased"].reason
+    profile = select(SelectionRequest("bert", hardware="cpu-small", max_size_mb=5000), settings, now=NOW)
+    assert profile.size_limit_mb == 500 and profile.size_limit_label == "the cpu-small profile"
+
+
+def test_a_tiny_random_checkpoint_is_never_the_selected_model(registry):
+    """Under a limit only the tiny test checkpoint meets, selection says so instead of returning it."""
+    settings = settings_for(None, registry, use_static_registry=True)
+    with pytest.raises(NoModelFitsError) as err:
+        select(SelectionRequest("bert", hardware="gpu-large", max_size_mb=100), settings, now=NOW)
+    assert err.value.nearest == "google-bert/bert-base-uncased"
+    assert "needs 440.4 MB" in str(err.value) and "tiny-random" not in str(err.value)
+
+
+def test_the_default_limit_is_this_machine(tmp_path):
+    """No --hardware and no --max-size: a model larger than this machine's memory share is never picked."""
+    from hf_testgen.hardware import machine_limit
+
+    limit = machine_limit().limit_mb
+    rows = [
+        candidate_row("bigscience/bloom", "bloom", downloads=9_000_000, size_mb=limit * 30.0),
+        candidate_row("bigscience/bloom-560m", "bloom", downloads=10_000, size_mb=1118.4),
+    ]
+    path = write_registry(tmp_path / "r.json", registry_dict({"bloom": rows}))
+    settings = settings_for(None, path, use_static_registry=True)
+    selection = select(SelectionRequest("bloom"), settings, now=NOW)
+    assert selection.model_id == "bigscience/bloom-560m"
+    assert selection.size_limit_mb == limit and selection.size_limit_label.startswith("this machine")
+    unlimited = select(SelectionRequest("bloom", hardware="none"), settings, now=NOW)
+    assert unlimited.model_id == "bigscience/bloom" and unlimited.size_limit_mb is None
+
+
+@pytest.mark.parametrize(
+    ("method", "passes"),
+    [("safetensors", True), ("param_count", True), ("used_storage", True), ("name", False), ("size_word", False),
+     ("typical", False)],
+)
+def test_only_an_exact_size_or_an_upper_bound_passes_a_limit(tmp_path, method, passes):
+    rows = [candidate_row("org/bert-custom", "bert", pipeline_tag="fill-mask", size_mb=440.0, size_method=method)]
+    path = write_registry(tmp_path / "r.json", registry_dict({"bert": rows}))
+    settings = settings_for(None, path, use_static_registry=True)
+    request = SelectionRequest("bert", max_size_mb=1000)
+    if passes:
+        assert select(request, settings, now=NOW).model_id == "org/bert-custom"
+        return
     selection = select(request, settings, now=NOW)
-    assert selection.source == "size-fallback"
-    assert selection.model_id == "hf-internal-testing/tiny-random-BertForMaskedLM"
-    assert (
-        "exceeds the 100 MB limit of --max-size"
-        in {r.model_id: r.reason for r in selection.rejected}["google-bert/bert-base-uncased"]
-    )
+    assert selection.model_id != "org/bert-custom"
+    reason = {r.model_id: r.reason for r in selection.rejected}["org/bert-custom"]
+    assert "only estimated" in reason and method in reason
 
 
 def test_size_step_down_goes_large_to_base_before_tiny(tmp_path):
     rows = [
-        candidate_row("google/flan-t5-large", "t5", downloads=9_000_000, size_mb=3132.6),
+        candidate_row("google/flan-t5-large", "t5", downloads=9_000_000, size_mb=3132.6,
+                      pipeline_tag="text2text-generation"),
         candidate_row("google/flan-t5-base", "t5", downloads=100, size_mb=990.0, pipeline_tag="summarization"),
     ]
     path = write_registry(tmp_path / "r.json", registry_dict({"t5": rows}))
@@ -126,8 +173,9 @@ def test_size_step_down_goes_large_to_base_before_tiny(tmp_path):
     selection = select(SelectionRequest("t5", task="summarization", max_size_mb=300), settings, now=NOW)
     assert selection.source == "size-fallback"
     assert selection.model_id == "google-t5/t5-small"  # the static default: known to exist, never invented
-    selection = select(SelectionRequest("t5", task="summarization", max_size_mb=100), settings, now=NOW)
-    assert "tiny-random" in selection.model_id
+    with pytest.raises(NoModelFitsError) as err:
+        select(SelectionRequest("t5", task="summarization", max_size_mb=100), settings, now=NOW)
+    assert err.value.nearest == "google-t5/t5-small"
 
 
 def test_no_known_model_fits_names_the_nearest(registry):
@@ -135,7 +183,7 @@ def test_no_known_model_fits_names_the_nearest(registry):
     with pytest.raises(NoModelFitsError) as err:
         select(SelectionRequest("bert", max_size_mb=1), settings, now=NOW)
     assert err.value.constraint == "size"
-    assert err.value.nearest == "hf-internal-testing/tiny-random-BertForMaskedLM"
+    assert err.value.nearest == "google-bert/bert-base-uncased"
     assert "MB" in str(err.value)
 
 
@@ -175,7 +223,7 @@ def test_gated_models_are_rejected_unless_allowed(tmp_path):
     path = write_registry(tmp_path / "r.json", registry_dict({"llama": rows}))
     settings = settings_for(None, path, use_static_registry=True)
     assert select(SelectionRequest("llama"), settings, now=NOW).model_id == "TinyLlama/TinyLlama-1.1B-Chat-v1.0"
-    allowed = select(SelectionRequest("llama", allow_gated=True), settings, now=NOW)
+    allowed = select(SelectionRequest("llama", allow_gated=True, hardware="none"), settings, now=NOW)
     assert allowed.model_id == "meta-llama/Llama-3.1-8B-Instruct"
 
 
@@ -197,8 +245,10 @@ def test_framework_filter(tmp_path):
 
 def test_benchmarks_raise_the_ranking(tmp_path):
     rows = [
-        candidate_row("timm/popular.a1_in1k", "timm_wrapper", downloads=1_000, size_mb=100.0),
-        candidate_row("timm/accurate.a1_in1k", "timm_wrapper", downloads=900, size_mb=100.0),
+        candidate_row("timm/popular.a1_in1k", "timm_wrapper", downloads=1_000, size_mb=100.0,
+                      pipeline_tag="image-classification"),
+        candidate_row("timm/accurate.a1_in1k", "timm_wrapper", downloads=900, size_mb=100.0,
+                      pipeline_tag="image-classification"),
     ]
     path = write_registry(tmp_path / "r.json", registry_dict({"timm_wrapper": rows}))
     settings = settings_for(None, path, use_static_registry=True)
@@ -216,7 +266,8 @@ def test_benchmarks_raise_the_ranking(tmp_path):
 
 
 def test_ranking_tie_break_is_deterministic(tmp_path):
-    rows = [candidate_row(f"org/bert-{n}", "bert", downloads=5, size_mb=100.0) for n in ("b", "a", "c")]
+    rows = [candidate_row(f"org/bert-{n}", "bert", downloads=5, size_mb=100.0, pipeline_tag="fill-mask")
+            for n in ("b", "a", "c")]
     path = write_registry(tmp_path / "r.json", registry_dict({"bert": rows}))
     settings = settings_for(None, path, use_static_registry=True)
     assert {select(SelectionRequest("bert"), settings, now=NOW).model_id for _ in range(3)} == {"org/bert-a"}
@@ -245,3 +296,16 @@ def test_settings_from_env():
     assert settings.api_block_reason().startswith("CI")
     with pytest.raises(ValueError, match="MAX_REGISTRY_AGE_DAYS"):
         Settings.from_env({"MAX_REGISTRY_AGE_DAYS": "soon"})
+
+
+def test_api_level_picks_the_checkpoint_with_the_head_over_a_popular_embedder(local_hub, registry):
+    """Real recorded replies: MiniLM (90M downloads, an embedder) must not be the token classifier."""
+    records = fixture_records()
+    local_hub.add_model(records["sentence-transformers/all-MiniLM-L6-v2"])
+    local_hub.add_model(records["dbmdz/bert-large-cased-finetuned-conll03-english"])
+    selection = select(SelectionRequest("bert", task="token-classification"), settings_for(local_hub.url, registry))
+    assert selection.source == "api"
+    assert selection.model_id == "dbmdz/bert-large-cased-finetuned-conll03-english"
+    assert selection.task_evidence == "architectures name BertForTokenClassification"
+    query = local_hub.requests("/api/models")[-1][2]
+    assert "expand=config" in query and "gated=false" in query and "num_parameters=" in query

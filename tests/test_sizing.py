@@ -111,7 +111,7 @@ def test_size_word_is_a_whole_token(model_id, word):
 def test_xlm_is_not_xl_so_the_type_size_is_used():
     size = estimate_model_size("FacebookAI/xlm-roberta", model_type="xlm-roberta")
     assert size.method == "typical"
-    assert size.mb == 1_100
+    assert size.mb == 2_250
 
 
 def test_methods_are_tried_in_order():
@@ -133,3 +133,42 @@ def test_inference_memory_per_dtype(dtype, mb):
 def test_inference_memory_rejects_unknown_dtype():
     with pytest.raises(ValueError, match="fp8"):
         inference_memory_mb(SizeEstimate(bytes=1, method="typical"), "fp8")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("model_id", "expected"),
+    [
+        ("Qwen/Qwen1.5-MoE-A2.7B", None),  # only the active count: says nothing about the total
+        ("Qwen/Qwen3-30B-A3B", 30e9),  # the total, the active count ignored
+        ("microsoft/Phi-3-mini-4k-instruct", None),  # 4k is a context length
+        ("meta-llama/Llama-3.1-8B-Instruct-128k", 8e9),
+        ("stabilityai/stablelm-2-1_6b", 1.6e9),
+        ("mistralai/Mixtral-8x7B-v0.1", 56e9),
+        ("facebook/opt-125m", 125e6),
+    ],
+)
+def test_parameters_from_name_reads_only_totals(model_id, expected):
+    assert parameters_from_name(model_id) == expected
+
+
+@pytest.mark.parametrize(
+    ("model_id", "model_type", "real_mb"),
+    [
+        ("openai/whisper-tiny", "whisper", 151),
+        ("facebook/convnext-tiny-224", "convnext", 114),
+        ("google/mt5-small", "mt5", 1_200),
+        ("albert/albert-xxlarge-v2", "albert", 893),
+        ("allenai/OLMoE-1B-7B-0924", "olmoe", 13_838),
+        ("EleutherAI/gpt-j-6B", "gptj", 24_200),
+    ],
+)
+def test_estimates_are_not_below_the_real_size(model_id, model_type, real_mb):
+    """Real sizes (published weight files) that the first version understated, some by 7x."""
+    size = estimate_model_size(model_id, model_type=model_type)
+    assert size.mb >= real_mb and size.bound == "estimate"
+
+
+def test_used_storage_is_an_upper_bound_below_exact_sizes():
+    assert estimate_model_size("org/m", used_storage=900_000_000).bound == "upper"
+    exact = estimate_model_size("org/m", parameters=[("F32", 10)], used_storage=900_000_000)
+    assert exact.method == "safetensors"

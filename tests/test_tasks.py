@@ -93,4 +93,6 @@ def test_every_static_default_type_is_a_transformers_type():
 
 def test_the_task_index_agrees_with_the_full_map():
     full = tasks._task_map()["model_types"]
-    assert {mt: info["tasks"] for mt, info in full.items()} == tasks._task_index()
+    assert {mt: info["classes"] for mt, info in full.items()} == tasks._task_index()
+    pretraining = {mt: info["pretraining_class"] for mt, info in full.items() if info["pretraining_class"]}
+    assert pretraining == tasks._index()["pretraining"]

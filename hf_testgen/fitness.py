@@ -1,0 +1,115 @@
+"""Is a checkpoint fit for a task? Only with evidence that it carries the task's head.
+
+A checkpoint loaded into a head class it was not trained with gets a randomly initialised head and
+tests nothing, so the task filter asks for evidence, in this order:
+
+1. contrary evidence rejects: a pipeline tag for another task, or `architectures` that name
+   only other heads (a feature-extraction test can use any checkpoint, so nothing contradicts it);
+2. `architectures` name the task's head class (config.architectures from the Hub, or the class a
+   transformers docstring example loads the checkpoint into with a stated expected output);
+3. the pipeline tag is the task, or one served by the same head (summarization / translation /
+   text2text-generation on a seq2seq LM);
+4. the task uses the head every checkpoint of the type is trained with: text-generation on a
+   causal LM type, image-to-text on an image-text generator, speech recognition on a speech
+   sequence-to-sequence model (whisper) — base and fine-tuned checkpoints alike keep that head;
+5. feature-extraction and sentence-similarity: every checkpoint holds its encoder.
+
+Anything else is rejected, and the reason names the evidence that was missing. Masked-LM,
+classification, QA, CTC, detection and segmentation heads need evidence of kind 2 or 3: encoders are
+often published without their pretraining head (embedders) and fine-tuned heads differ per checkpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import tasks
+from .records import ModelCandidate
+
+# Tasks served by the same head, so a checkpoint tagged with one can be tested on another.
+SAME_HEAD_TASKS: tuple[frozenset[str], ...] = (
+    frozenset({"summarization", "translation", "text2text-generation"}),
+    frozenset({"image-to-text", "image-text-to-text", "visual-question-answering"}),
+    frozenset({"feature-extraction", "sentence-similarity"}),
+)
+# Tasks any checkpoint of the type can be tested on: the base model is part of every checkpoint.
+ANY_CHECKPOINT_TASKS = frozenset({"feature-extraction", "sentence-similarity"})
+# Tasks whose head is the one the type's checkpoints are trained with, when the head class ends so.
+TRAINED_WITH_HEAD: dict[str, tuple[str, ...]] = {
+    "text-generation": ("ForCausalLM", "LMHeadModel"),
+    "image-to-text": ("ForConditionalGeneration", "ForImageTextToText", "ForVision2Seq"),
+    "automatic-speech-recognition": ("ForConditionalGeneration", "ForSpeechSeq2Seq"),
+}
+# The default task of these types is the head above (a bert checkpoint is no causal LM even though
+# BertLMHeadModel exists): the rule of kind 4 holds only for the type's own default task.
+# Types whose `ForPreTraining` class holds the masked-LM head (BERT-style MLM + next-sentence or
+# sentence-order heads), so a checkpoint saved from it can be tested on fill-mask.
+PRETRAINING_HOLDS_MLM = frozenset({"bert", "albert", "mobilebert", "megatron-bert", "ernie", "big_bird", "nezha"})
+_HEAD_SUFFIX = re.compile(r"(For[A-Za-z0-9]+|LMHeadModel|Model)$")
+
+
+@dataclass(frozen=True)
+class Fitness:
+    """The verdict on one candidate for one task: `evidence` says why it fits, `missing` why not."""
+
+    fits: bool
+    direct: bool  # the checkpoint itself says so (tag, architectures), not the type's training
+    text: str
+
+
+def head_suffix(class_name: str) -> str:
+    """"ForMaskedLM" of "RobertaForMaskedLM": the part that names the head, not the architecture."""
+    match = _HEAD_SUFFIX.search(class_name)
+    return match.group(1) if match else class_name
+
+
+def same_head_group(tag: str, task: str) -> bool:
+    return tag == task or any(task in group and tag in group for group in SAME_HEAD_TASKS)
+
+
+def _heads_that_serve(model_type: str, task: str) -> set[str]:
+    head = tasks.head_class(model_type, task)
+    suffixes = {head_suffix(head)} if head else set()
+    if task == "fill-mask" and model_type in PRETRAINING_HOLDS_MLM:
+        suffixes.add("ForPreTraining")
+    return suffixes
+
+
+def trained_with_head(model_type: str, task: str) -> bool:
+    """True when every checkpoint of the type carries the task's head (rule 4 of the module docstring)."""
+    head = tasks.head_class(model_type, task)
+    endings = TRAINED_WITH_HEAD.get(task)
+    return bool(head and endings and head.endswith(endings) and tasks.default_task(model_type) == task)
+
+
+def task_fitness(candidate: ModelCandidate, task: str | None, model_type: str | None = None) -> Fitness:
+    """Whether `candidate` carries the head `task` needs (see the module docstring for the rules).
+
+    Args:
+        candidate: the checkpoint.
+        task: a canonical task name; None accepts every candidate.
+        model_type: the type selection is for (default: the candidate's own).
+    """
+    if task is None:
+        return Fitness(True, False, "no task asked")
+    model_type = model_type or candidate.model_type or ""
+    tag, archs = candidate.pipeline_tag, candidate.architectures
+    serving = _heads_that_serve(model_type, task)
+    named = [a for a in archs if head_suffix(a) in serving]
+    if task in ANY_CHECKPOINT_TASKS:
+        return Fitness(True, bool(tag and same_head_group(tag, task)), f"any {model_type} checkpoint holds its encoder")
+    if tag and not same_head_group(tag, task):
+        return Fitness(False, False, f"pipeline tag {tag!r}, not {task!r}")
+    if archs and not named:
+        head = tasks.head_class(model_type, task) or task
+        return Fitness(False, False, f"architectures {', '.join(archs)} lack the {head} head")
+    if named:
+        return Fitness(True, True, f"architectures name {named[0]}")
+    if tag:
+        return Fitness(True, True, f"pipeline tag {tag!r}")
+    if trained_with_head(model_type, task):
+        head = tasks.head_class(model_type, task)
+        return Fitness(True, False, f"every {model_type} checkpoint is trained with {head}")
+    head = tasks.head_class(model_type, task) or f"a {task} head"
+    return Fitness(False, False, f"no evidence it carries {head} (no pipeline tag, no architectures)")
