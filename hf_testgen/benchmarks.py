@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RegistryError
+from .files import DataFileError, read_data_file
 
 SCHEMA_VERSION = 1
 
@@ -87,24 +88,26 @@ EMPTY = Benchmarks({})
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str, mtime_ns: int) -> Benchmarks:
-    return Benchmarks(None, Path(path), Path(path).read_text(encoding="utf-8"))
+    try:
+        text = read_data_file(Path(path))
+    except DataFileError as err:
+        raise RegistryError(path, str(err)) from None
+    return Benchmarks(None, Path(path), text)
 
 
 def load_benchmarks(path: Path) -> Benchmarks:
-    """Open `benchmarks.json`; a missing file is no benchmarks. Errors surface when it is read."""
+    """Open `benchmarks.json`; a missing file is no benchmarks.
+
+    Raises:
+        RegistryError: not a regular file, too large, unreadable or not UTF-8 (rows are checked
+            when a ranked model is looked up).
+    """
     path = Path(path)
     try:
         mtime = path.stat().st_mtime_ns
+        return _load_cached(str(path), mtime)
     except FileNotFoundError:
         return EMPTY
-    return _load_cached(str(path), mtime)
-
-
-def parse_benchmarks(raw: Any, path: Path | None = None) -> Benchmarks:
-    """Benchmarks from decoded JSON (validated now)."""
-    benchmarks = Benchmarks(None, path, json.dumps(raw))
-    benchmarks._models()
-    return benchmarks
 
 
 def _parse_rows(model_id: str, rows: Any, path: Path | None) -> tuple[BenchmarkResult, ...]:

@@ -1,140 +1,38 @@
-"""argparse entry points shared by the top-level scripts.
+"""argparse entry points: the top-level scripts and the `hf-testgen` command.
 
 Each `*_main()` returns an exit code: 0 success, 1 a failure of the environment (Hub, registry
-file), 2 bad usage or no model meets a hard constraint. Errors are one line on stderr; set
-HF_DEBUG=1 for a traceback.
+file, any file that cannot be read or written), 2 bad usage or no model meets a hard constraint.
+Errors are one line on stderr; set HF_DEBUG=1 for a traceback. What the commands share (exit codes,
+argument types, shared flags) lives in `cli_common`, below this module.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import get_args
 
-from .config import Settings
-from .errors import HfTestgenError, HubUnavailableError, NoModelFitsError, RegistryError, UsageError
-from .hardware import HARDWARE_PROFILES
-from .records import Framework
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-# One table: our exceptions → exit code (subclasses before their parents).
-ERROR_EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
-    (UsageError, EXIT_USAGE),
-    (NoModelFitsError, EXIT_USAGE),
-    (RegistryError, EXIT_FAILED),
-    (HubUnavailableError, EXIT_FAILED),
-    (HfTestgenError, EXIT_FAILED),
+from .cli_common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Parser,
+    add_registry_arg,
+    add_selection_args,
+    positive_int,
+    request_from,
+    run_guarded,
+    settings_from,
 )
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with our exit code for bad usage (2, like argparse) and a one-line message."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def positive_mb(text: str) -> float:
-    """--max-size: a positive number of megabytes."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of MB (e.g. 500)") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of MB (e.g. 500)")
-    return value
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive whole number")
-    return value
-
-
-def add_registry_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--registry",
-        type=Path,
-        metavar="PATH",
-        help="model registry JSON (default: model_registry.json of the checkout)",
-    )
-
-
-def add_selection_args(parser: argparse.ArgumentParser, *, model_type_required: bool = False) -> None:
-    """The flags every selecting command shares, defined once."""
-    parser.add_argument("--model-type", required=model_type_required, metavar="TYPE", help="e.g. bert, gpt2, t5, vit")
-    parser.add_argument("--task", help="e.g. fill-mask, text-generation (default: the type's main task)")
-    parser.add_argument(
-        "--hardware",
-        choices=[*HARDWARE_PROFILES, "auto", "none"],
-        default="auto",
-        help="hardware profile limiting the model size (default: auto, this machine's memory; "
-        "none: no limit unless --max-size)",
-    )
-    parser.add_argument("--max-size", type=positive_mb, metavar="MB", help="largest model size in MB")
-    parser.add_argument("--framework", choices=get_args(Framework), default="pytorch", help="default: pytorch")
-    parser.add_argument("--allow-gated", action="store_true", help="accept gated, private or disabled models")
-    add_registry_arg(parser)
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env(os.environ)
-    return settings.with_overrides(registry_path=getattr(args, "registry", None))
-
-
-def request_from(args: argparse.Namespace, *, model_type: str | None = None):  # -> SelectionRequest
-    from .selection import SelectionRequest
-
-    return SelectionRequest(
-        model_type=model_type or args.model_type,
-        task=args.task,
-        hardware=args.hardware,
-        max_size_mb=args.max_size,
-        framework=args.framework,
-        allow_gated=args.allow_gated,
-    )
-
-
-def run_guarded(body: Callable[[], int]) -> int:
-    """Run a command body; turn our errors into one line on stderr and an exit code."""
-    try:
-        return body()
-    except BaseException as err:
-        for error_type, code in ERROR_EXIT_CODES:
-            if isinstance(err, error_type):
-                if os.environ.get("HF_DEBUG"):
-                    raise
-                print(f"error: {err}", file=sys.stderr)
-                return code
-        if isinstance(err, ValueError) and str(err).startswith(("MAX_REGISTRY_AGE_DAYS", "HF_TESTGEN_")):
-            print(f"error: {err}", file=sys.stderr)
-            return EXIT_USAGE
-        raise
-
-
-def print_notes(notes: Sequence[str], *, explain: bool) -> None:
-    """Warnings always go to stderr; the other notes only with --explain."""
-    for note in notes:
-        if note.startswith("warning:"):
-            print(note, file=sys.stderr)
-        elif explain:
-            print(f"  note: {note}")
-
+from .errors import RegistryError
 
 # --- advanced_model_selection.py ---------------------------------------------------------------
 
 
 def select_main(argv: Sequence[str] | None = None) -> int:
-    parser = _Parser(
+    parser = Parser(
         prog="advanced_model_selection.py",
         description="Select the Hub model to test for a model type, task, machine and framework.",
         epilog=(
@@ -172,7 +70,7 @@ def _select_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
     selection = select(request_from(args), settings_from(args))
     if args.json:
         print(json.dumps(selection.to_dict(), indent=2))
-        print_notes(selection.notes, explain=False)
+        report.print_notes(selection.notes, explain=False)
     else:
         report.print_selection(selection, explain=args.explain)
     return EXIT_OK
@@ -182,7 +80,7 @@ def _select_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
 
 def lookup_main(argv: Sequence[str] | None = None) -> int:
-    parser = _Parser(
+    parser = Parser(
         prog="test_model_lookup_advanced.py",
         description="Explore selection: every level's answer side by side, and the candidate table.",
         epilog=(
@@ -215,8 +113,8 @@ def _lookup_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
     comparison = compare_levels(request_from(args), settings_from(args))
     report.print_comparison(comparison, as_json=args.json)
-    print_notes(comparison.selection.notes if comparison.selection else (), explain=False)
-    return EXIT_OK if comparison.selection is not None else EXIT_USAGE
+    report.print_notes(comparison.notes, explain=False)  # the registry warnings the README promises
+    return EXIT_OK if comparison.selection is not None else EXIT_USAGE  # nothing fits: 2, as select
 
 
 def _list_tasks(args: argparse.Namespace) -> int:
@@ -240,9 +138,9 @@ def _list_tasks(args: argparse.Namespace) -> int:
 
 
 def find_main(argv: Sequence[str] | None = None) -> int:
-    from .refresh import VERIFY_REGISTRY, add_refresh_args  # the refresh machinery is for this command only
+    from .cli_refresh import VERIFY_REGISTRY, add_refresh_args  # the refresh machinery is for this command only
 
-    parser = _Parser(
+    parser = Parser(
         prog="find_models.py",
         description="List live Hub candidates with exact sizes, verify a model, or refresh the registry.",
         epilog=(
@@ -272,7 +170,7 @@ def find_main(argv: Sequence[str] | None = None) -> int:
 
 def _find_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from . import report
-    from .refresh import refresh_main_body, wants_refresh_body
+    from .cli_refresh import refresh_main_body, wants_refresh_body
 
     settings = settings_from(args)
     if wants_refresh_body(args):
@@ -320,3 +218,41 @@ def generate_main(argv: Sequence[str] | None = None) -> int:
     from .cli_generate import main
 
     return main(argv)
+
+
+# --- the hf-testgen command -------------------------------------------------------------------
+SUBCOMMANDS: dict[str, tuple[Callable[[Sequence[str] | None], int], str]] = {
+    "select": (select_main, "select the Hub model for a model type (advanced_model_selection.py)"),
+    "generate": (generate_main, "generate pytest files (test_generator_fixed.py)"),
+    "lookup": (lookup_main, "every selection level side by side (test_model_lookup_advanced.py)"),
+    "find": (find_main, "live Hub candidates, verification, registry refresh (find_models.py)"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`hf-testgen SUBCOMMAND [flags]`: each subcommand takes exactly its top-level script's flags.
+
+    The rest of the command line is handed to the script's own parser unchanged, so that
+    `hf-testgen select --model-type bert` and `python advanced_model_selection.py --model-type bert`
+    cannot drift apart.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(_usage())
+        return EXIT_OK if args else EXIT_USAGE
+    if args[0] == "--version":
+        from ._version import __version__
+
+        print(f"hf-testgen {__version__}")
+        return EXIT_OK
+    entry = SUBCOMMANDS.get(args[0])
+    if entry is None:
+        print(f"hf-testgen: error: unknown command {args[0]!r}; choose from {', '.join(SUBCOMMANDS)}", file=sys.stderr)
+        return EXIT_USAGE
+    return entry[0](args[1:])
+
+
+def _usage() -> str:
+    lines = ["usage: hf-testgen {" + ",".join(SUBCOMMANDS) + "} [flags]  (hf-testgen COMMAND --help for flags)", ""]
+    lines += [f"  {name:<9} {help_text}" for name, (_, help_text) in SUBCOMMANDS.items()]
+    return "\n".join(lines)

@@ -6,14 +6,19 @@ down; tests build `Settings(...)` directly.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_REGISTRY_PATH = PROJECT_ROOT / "model_registry.json"
-DEFAULT_BENCHMARKS_PATH = PROJECT_ROOT / "benchmarks.json"
+from .errors import ConfigError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent  # the checkout, when the package is run from one
+PACKAGE_DATA_DIR = PACKAGE_DIR / "data"  # a wheel ships copies of the top-level data files here
+REGISTRY_FILE_NAME = "model_registry.json"
+BENCHMARKS_FILE_NAME = "benchmarks.json"
 DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_MAX_REGISTRY_AGE_DAYS = 30
 DEFAULT_API_DEADLINE_S = 4.0
@@ -21,10 +26,50 @@ DEFAULT_API_LIMIT = 20
 DEFAULT_API_MAX_TRIES = 3
 
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
 
 
-def _is_true(value: str | None) -> bool:
-    return value is not None and value.strip().lower() in _TRUE
+def is_checkout(root: Path) -> bool:
+    """Whether `root` is a source checkout of hf-testgen (not the site-packages of an install).
+
+    A checkout has the project's `pyproject.toml` next to the package; an installed package's
+    parent directory (site-packages) has none.
+    """
+    return (root / "pyproject.toml").is_file() and (root / "hf_testgen").is_dir()
+
+
+def data_file(name: str, *, project_root: Path = PROJECT_ROOT, package_data: Path = PACKAGE_DATA_DIR) -> Path:
+    """Where a data file (`model_registry.json`, `benchmarks.json`) is read from by default.
+
+    The checkout's top-level file is the one canonical copy (scripts/build_registry.py and the
+    weekly refresh write it); a wheel carries a copy made at build time (see setup.py). So: the
+    checkout's file when running from a checkout that has it, else the package's copy.
+    """
+    if is_checkout(project_root) and (project_root / name).is_file():
+        return project_root / name
+    return package_data / name
+
+
+DEFAULT_REGISTRY_PATH = data_file(REGISTRY_FILE_NAME)
+DEFAULT_BENCHMARKS_PATH = data_file(BENCHMARKS_FILE_NAME)
+
+
+def _is_true(environ: Mapping[str, str], name: str) -> bool:
+    """A boolean variable: 1/true/yes/on or 0/false/no/off (any case); anything else is a mistake.
+
+    Raises:
+        ConfigError: the value is neither (e.g. USE_STATIC_REGISTRY=maybe), which would
+            otherwise silently mean false.
+    """
+    raw = environ.get(name)
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(name, raw, "expected true or false (1/0, yes/no, on/off)")
 
 
 def _as_number(environ: Mapping[str, str], name: str, default: float, cast: type = float) -> float:
@@ -34,9 +79,9 @@ def _as_number(environ: Mapping[str, str], name: str, default: float, cast: type
     try:
         value = cast(raw)
     except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a number; expected e.g. {name}={default!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name}={raw!r} must be positive")
+        raise ConfigError(name, raw, f"not a number; expected e.g. {name}={default!r}") from None
+    if not 0 < value < math.inf:  # also false for nan
+        raise ConfigError(name, raw, "must be a positive, finite number")
     return value
 
 
@@ -62,16 +107,16 @@ class Settings:
         """Read the settings from `environ` (default: `os.environ`).
 
         Raises:
-            ValueError: a numeric variable holds something that is not a positive number.
+            ConfigError: a variable holds a value we do not accept (the message names it).
         """
         env = os.environ if environ is None else environ
         return cls(
             endpoint=(env.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/"),
             token=env.get("HF_TOKEN") or None,
-            hub_offline=_is_true(env.get("HF_HUB_OFFLINE")),
-            use_static_registry=_is_true(env.get("USE_STATIC_REGISTRY")),
+            hub_offline=_is_true(env, "HF_HUB_OFFLINE"),
+            use_static_registry=_is_true(env, "USE_STATIC_REGISTRY"),
             ci=bool(env.get("CI", "").strip()) and env.get("CI", "").strip().lower() not in {"0", "false", "no"},
-            force_api_calls=_is_true(env.get("FORCE_API_CALLS")),
+            force_api_calls=_is_true(env, "FORCE_API_CALLS"),
             max_registry_age_days=int(_as_number(env, "MAX_REGISTRY_AGE_DAYS", DEFAULT_MAX_REGISTRY_AGE_DAYS, int)),
             api_deadline_s=_as_number(env, "HF_TESTGEN_API_DEADLINE", DEFAULT_API_DEADLINE_S),
             api_limit=int(_as_number(env, "HF_TESTGEN_API_LIMIT", DEFAULT_API_LIMIT, int)),

@@ -37,6 +37,19 @@ class UnsupportedTaskError(UsageError):
         self.supported = supported
 
 
+class ConfigError(UsageError):
+    """An environment variable holds a value we do not accept; `.variable` names it.
+
+    Raised by `config.Settings.from_env`, so that a typo (USE_STATIC_REGISTRY=maybe,
+    HF_TESTGEN_API_DEADLINE=nan) stops the command instead of silently meaning something else.
+    """
+
+    def __init__(self, variable: str, value: str, problem: str) -> None:
+        super().__init__(f"{variable}={value!r}: {problem}")
+        self.variable = variable
+        self.value = value
+
+
 # --- the Hub -----------------------------------------------------------------------------
 class HubUnavailableError(HfTestgenError, ConnectionError):
     """The live Hub could not answer in time; `.reason` says why (see `HubFailure`)."""
@@ -58,7 +71,14 @@ class RegistryError(HfTestgenError, ValueError):
 
 # --- selection -----------------------------------------------------------------------------
 class LevelSkipped(HfTestgenError):
-    """A level of the selection chain gave no answer; the message is recorded as the reason."""
+    """A level of the selection chain gave no answer; the message is recorded as a note.
+
+    `.severity` is "warning" when the user should act (an unusable registry), else "info".
+    """
+
+    def __init__(self, message: str, *, severity: Literal["info", "warning"] = "info") -> None:
+        super().__init__(message)
+        self.severity = severity
 
 
 class NoModelFitsError(HfTestgenError):

@@ -1,39 +1,31 @@
 """The only module that talks to the Hub, through `huggingface_hub.HfApi`.
 
-huggingface_hub retries 429 and 5xx answers by itself (about 23 s before it gives up) and has
-no overall deadline, which would stall the fallback chain. We keep its client but add two
-event hooks to the shared HTTP client, active only inside `_deadline(...)`:
-- before each request: give up when the deadline has passed or the try budget is spent, and
-  set the request's timeout to the time left;
-- after each answer: on 429 whose Retry-After does not fit the time left, or on a 5xx whose
-  back-off would not fit (or the last try), raise `HubUnavailableError` at once instead of
-  letting huggingface_hub sleep.
-Outside a deadline (e.g. transformers downloading weights in the same process) the hooks do nothing.
+Every call runs inside `hub_http.deadline(...)` and `hub_http.call_with_retries(...)`: one
+overall deadline that covers every request, retry and body, and our own bounded retries of 429
+and 5xx answers (see `hub_http`). Only public huggingface_hub API is used. Answers become
+`ModelCandidate` records here, one row at a time: a row that does not parse is skipped with a
+note naming the model and the field, never a traceback.
 """
 
 from __future__ import annotations
 
-import contextlib
-import email.utils
-import logging
-import time
-from collections.abc import Callable, Iterator
-from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, get_args
 
-from . import __version__
+from ._version import __version__
 from .config import Settings
 from .errors import HubFailure, HubUnavailableError
 from .frameworks import detect_frameworks
-from .records import ModelCandidate
+from .hub_http import call_with_retries, deadline, install_hooks
+from .records import ModelCandidate, Note
 from .sizing import estimate_candidate_size
+from .text import redact_text, terminal_safe
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
 
 # What one list request asks for. Each maps to a ModelCandidate field (a test checks).
-ExpandProperty = Any  # the Literal lives in huggingface_hub; kept loose so this module imports without it
 LIST_EXPAND: tuple[str, ...] = (
     "downloads",
     "likes",
@@ -68,130 +60,11 @@ EXPAND_TO_FIELD = {
     "config": "architectures",
     "usedStorage": "used_storage",
 }
-BACKOFF_BASE_S = 1.0  # huggingface_hub's http_backoff: 1 s, doubling, capped at 8 s
-BACKOFF_MAX_S = 8.0
-
-
-@dataclass
-class _Budget:
-    """Time and tries left for one API-level call."""
-
-    expires: float
-    deadline_s: float
-    max_tries: int
-    tries: int = 0
-    answers: int = 0  # responses seen; fewer than tries means a try got no answer at all
-    last_failure: HubFailure = "timeout"
-    last_message: str = ""
-
-    def remaining(self) -> float:
-        return self.expires - time.monotonic()
-
-
-_budget: ContextVar[_Budget | None] = ContextVar("hf_testgen_hub_budget", default=None)
-_hooks_installed = False
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: either a number or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
-
-
-def _before_request(request: Any) -> None:
-    budget = _budget.get()
-    if budget is None:
-        return
-    remaining = budget.remaining()
-    if remaining <= 0:
-        raise HubUnavailableError("timeout", f"the Hub did not answer within the {budget.deadline_s:g} s deadline")
-    if budget.tries > budget.answers:
-        # The last try got no answer (refused, name not resolved, connection reset): retrying a
-        # Hub that cannot be reached only delays the fallback.
-        raise HubUnavailableError("offline", f"the Hub at {request.url.host} could not be reached")
-    if budget.tries >= budget.max_tries:
-        raise HubUnavailableError(budget.last_failure, budget.last_message or "the Hub kept failing")
-    budget.tries += 1
-    request.extensions["timeout"] = {
-        "connect": remaining,
-        "read": remaining,
-        "write": remaining,
-        "pool": remaining,
-    }
-
-
-def _after_response(response: Any) -> None:
-    budget = _budget.get()
-    if budget is None:
-        return
-    budget.answers += 1
-    status = response.status_code
-    if status != 429 and status < 500:
-        return
-    if status == 429:
-        retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-        budget.last_failure = "rate_limited"
-        budget.last_message = (
-            f"the Hub rate-limited us (429, Retry-After {retry_after:g} s)"
-            if retry_after is not None
-            else "the Hub rate-limited us (429)"
-        )
-        wait = (retry_after if retry_after is not None else BACKOFF_BASE_S) + 1  # http_backoff adds 1 s
-    else:
-        budget.last_failure = "server_error"
-        budget.last_message = f"the Hub answered {status} {budget.tries} time(s)"
-        wait = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (budget.tries - 1))
-    if budget.tries >= budget.max_tries or wait > budget.remaining():
-        beyond = " beyond the deadline" if wait > budget.remaining() else ""
-        raise HubUnavailableError(budget.last_failure, budget.last_message + beyond)
-
-
-def _install_hooks() -> None:
-    """Add the deadline hooks to huggingface_hub's shared HTTP client (once per process)."""
-    global _hooks_installed
-    if _hooks_installed:
-        return
-    from huggingface_hub.utils import _http
-
-    def factory() -> Any:
-        client = _http.default_client_factory()
-        client.event_hooks["request"].append(_before_request)
-        client.event_hooks["response"].append(_after_response)
-        return client
-
-    _http.set_client_factory(factory)
-    _hooks_installed = True
-
-
-@contextlib.contextmanager
-def _deadline(settings: Settings) -> Iterator[_Budget]:
-    budget = _Budget(
-        expires=time.monotonic() + settings.api_deadline_s,
-        deadline_s=settings.api_deadline_s,
-        max_tries=settings.api_max_tries,
-    )
-    token = _budget.set(budget)
-    # huggingface_hub logs a warning per retry; within the deadline our error carries the reason.
-    retry_logger = logging.getLogger("huggingface_hub.utils._http")
-    level = retry_logger.level
-    retry_logger.setLevel(logging.ERROR)
-    try:
-        yield budget
-    finally:
-        retry_logger.setLevel(level)
-        _budget.reset(token)
-
-
 def make_api(settings: Settings) -> HfApi:
     """The one factory for the Hub client; the endpoint comes from settings, not from import time."""
     from huggingface_hub import HfApi
 
-    _install_hooks()
+    install_hooks()
     return HfApi(
         endpoint=settings.endpoint,
         token=settings.token,
@@ -200,8 +73,17 @@ def make_api(settings: Settings) -> HfApi:
     )
 
 
-def _translate(err: BaseException) -> HubUnavailableError:
-    """Turn whatever huggingface_hub or the HTTP layer raised into our error, with a reason."""
+def _translate(err: BaseException, settings: Settings) -> HubUnavailableError:
+    """Our error for whatever huggingface_hub or the HTTP layer raised: a reason, and a one-line
+    message without the endpoint's credentials and without terminal control characters."""
+    found = _classify(err)
+    message = terminal_safe(redact_text(str(found), settings.endpoint))
+    if message == str(found):
+        return found
+    return HubUnavailableError(found.reason, message)
+
+
+def _classify(err: BaseException) -> HubUnavailableError:
     from huggingface_hub import errors as hf_errors
 
     if isinstance(err, HubUnavailableError):
@@ -258,12 +140,46 @@ def _server_filters(api: HfApi, *, gated: bool | None, max_size_mb: float | None
     return filters
 
 
+def parse_rows(infos: list[Any], *, model_type: str, notes: list[Note] | None) -> list[ModelCandidate]:
+    """Candidates from a list answer, parsed one row at a time, in the Hub's order.
+
+    A row that does not parse (an invalid id or sha, `"downloads": "lots"`) is skipped with a
+    warning naming the model and the field; a second row with the same id is dropped.
+    """
+    candidates: list[ModelCandidate] = []
+    seen: set[str] = set()
+    for index, info in enumerate(infos):
+        try:
+            candidate = enrich(ModelCandidate.from_model_info(info, model_type=model_type))
+        except (ValueError, TypeError, AttributeError) as err:
+            shown = _shown(getattr(info, "id", None))
+            _note(notes, f"Hub row {index} ({shown}) skipped: {err}")
+            continue
+        if candidate.model_id in seen:
+            _note(notes, f"Hub row {index} ({candidate.model_id}) skipped: the id was listed twice")
+            continue
+        seen.add(candidate.model_id)
+        candidates.append(candidate)
+    return candidates
+
+
+def _note(notes: list[Note] | None, text: str) -> None:
+    if notes is not None:
+        notes.append(Note("warning", text))
+
+
+def _shown(value: object) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return terminal_safe(text if len(text) <= 100 else text[:97] + "...")
+
+
 def fetch_candidates(
     model_type: str,
     *,
     task: str | None = None,
     settings: Settings,
     limit: int | None = None,
+    notes: list[Note] | None = None,
     gated: bool | None = None,
     max_size_mb: float | None = None,
 ) -> list[ModelCandidate]:
@@ -274,6 +190,7 @@ def fetch_candidates(
         task: a pipeline tag to filter on, or None for any.
         settings: endpoint, token, deadline, tries and default limit.
         limit: how many candidates (default `settings.api_limit`).
+        notes: where a warning per skipped row goes (model and field named).
         gated: False asks the Hub for non-gated models only; None for all.
         max_size_mb: a size limit, sent as a `num_parameters` bound (see `num_parameters_filter`).
 
@@ -284,21 +201,25 @@ def fetch_candidates(
         HubUnavailableError: offline, rate limited beyond the deadline, 5xx, timeout, bad JSON.
     """
     api = make_api(settings)
-    with _deadline(settings):
-        try:
-            infos = list(
-                api.list_models(
-                    filter=model_type,
-                    pipeline_tag=task,
-                    sort="downloads",
-                    limit=limit or settings.api_limit,
-                    expand=list(LIST_EXPAND),
-                    **_server_filters(api, gated=gated, max_size_mb=max_size_mb),
-                )
+
+    def listing() -> list[Any]:
+        return list(
+            api.list_models(
+                filter=model_type,
+                pipeline_tag=task,
+                sort="downloads",
+                limit=limit or settings.api_limit,
+                expand=list(LIST_EXPAND),
+                **_server_filters(api, gated=gated, max_size_mb=max_size_mb),
             )
+        )
+
+    with deadline(settings) as budget:
+        try:
+            infos = call_with_retries(listing, budget)
         except Exception as err:  # every failure of the live level becomes a reason to fall back
-            raise _translate(err) from err
-    return [enrich(ModelCandidate.from_model_info(i, model_type=model_type)) for i in infos]
+            raise _translate(err, settings) from err
+    return parse_rows(infos, model_type=model_type, notes=notes)
 
 
 def fetch_model(
@@ -317,15 +238,19 @@ def fetch_model(
         HubUnavailableError: with reason "not_found" when the model does not exist.
     """
     api = make_api(settings)
-    with _deadline(settings) as budget:
+    with deadline(settings) as budget:
         try:
-            info = api.model_info(model_id, files_metadata=True)
+            info = call_with_retries(lambda: api.model_info(model_id, files_metadata=True), budget)
         except Exception as err:
-            raise _translate(err) from err
+            raise _translate(err, settings) from err
         finally:
             if on_requests is not None:
                 on_requests(budget.tries)
-    return enrich(ModelCandidate.from_model_info(info, model_type=model_type, fact_source="hub-api model_info"))
+    try:
+        return enrich(ModelCandidate.from_model_info(info, model_type=model_type, fact_source="hub-api model_info"))
+    except (ValueError, TypeError, AttributeError) as err:
+        message = f"the Hub's answer for {_shown(model_id)} is unusable: {err}"
+        raise HubUnavailableError("bad_response", message) from None
 
 
 def expand_properties() -> tuple[str, ...]:
@@ -346,13 +271,14 @@ def fetch_candidate_pages(
     pages: int = 1,
     task: str | None = None,
     on_requests: Callable[[int], None] | None = None,
+    notes: list[Note] | None = None,
 ) -> list[ModelCandidate]:
     """Up to `limit` x `pages` live candidates for a model type, following the Hub's pages.
 
     The query is the one of `fetch_candidates` (tag filter, downloads order, `LIST_EXPAND`), so a
     refresh sees what the API level of selection sees, only deeper. huggingface_hub follows each
-    `Link: rel="next"` header by itself; here every page that arrives gives the next one a fresh
-    set of `settings.api_max_tries` tries, and all pages share the one `api_deadline_s` deadline.
+    `Link: rel="next"` header by itself; a 429 or 5xx on any page restarts the listing (with
+    `settings.api_max_tries + pages - 1` tries in all), and all pages share one deadline.
 
     Args:
         model_type: a transformers model type, used as the tag filter.
@@ -370,24 +296,21 @@ def fetch_candidate_pages(
         HubUnavailableError: offline, rate limited beyond the deadline, 5xx, timeout, bad JSON.
     """
     api = make_api(settings)
-    infos: list[Any] = []
-    with _deadline(settings) as budget:
-        answered = 0
+
+    def listing() -> list[Any]:
+        return list(
+            api.list_models(
+                filter=model_type, pipeline_tag=task, sort="downloads", limit=limit * pages, expand=list(LIST_EXPAND)
+            )
+        )
+
+    with deadline(settings) as budget:
+        budget.max_tries = settings.api_max_tries + pages - 1  # a retried listing starts again at page 1
         try:
-            for info in api.list_models(
-                filter=model_type,
-                pipeline_tag=task,
-                sort="downloads",
-                limit=limit * pages,
-                expand=list(LIST_EXPAND),
-            ):
-                if budget.tries != answered:  # a page just arrived: the next one gets its own tries
-                    answered = budget.tries
-                    budget.max_tries = answered + settings.api_max_tries
-                infos.append(info)
+            infos = call_with_retries(listing, budget)
         except Exception as err:  # every failure becomes one HubUnavailableError with a reason
-            raise _translate(err) from err
+            raise _translate(err, settings) from err
         finally:
             if on_requests is not None:
                 on_requests(budget.tries)
-    return [enrich(ModelCandidate.from_model_info(i, model_type=model_type)) for i in infos]
+    return parse_rows(infos, model_type=model_type, notes=notes)

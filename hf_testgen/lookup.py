@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .errors import LevelSkipped
-from .records import ModelCandidate, Selection
+from .records import ModelCandidate, Note, Selection
 from .selection import LEVELS, SelectionRequest, make_selection, no_fit_error, prepare_chain
 
 
@@ -27,6 +27,7 @@ class Comparison:
     candidates: tuple[tuple[ModelCandidate, str], ...]  # (candidate, "chosen" | "kept" | rejection reason)
     selection: Selection | None
     failure: str | None
+    notes: tuple[Note, ...] = ()  # warnings and why levels were skipped, as in `Selection.notes`
 
 
 def compare_levels(request: SelectionRequest, settings: Settings) -> Comparison:
@@ -41,7 +42,7 @@ def compare_levels(request: SelectionRequest, settings: Settings) -> Comparison:
         try:
             chosen = level(chain)
         except LevelSkipped as skipped:
-            chain.notes.append(str(skipped))
+            chain.notes.append(Note(skipped.severity, str(skipped)))
             answers.append(LevelAnswer(name, None, None, None, str(skipped)))
             continue
         answers.append(
@@ -63,4 +64,5 @@ def compare_levels(request: SelectionRequest, settings: Settings) -> Comparison:
         candidates=tuple((candidate, status[mid]) for mid, candidate in seen.items()),
         selection=selection,
         failure=failure,
+        notes=tuple(chain.notes),
     )

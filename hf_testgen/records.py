@@ -7,6 +7,7 @@ in two places only: `ModelCandidate.from_model_info` for Hub answers and
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +22,7 @@ SizeBound = Literal["exact", "upper", "estimate"]
 RejectionKind = Literal["access", "test-model", "task", "framework", "size"]
 Source = Literal["api", "registry", "size-fallback", "static-default"]
 Dtype = Literal["fp32", "fp16", "bf16", "int8"]
+Severity = Literal["info", "warning"]
 
 FRAMEWORKS: tuple[str, ...] = get_args(Framework)
 SIZE_METHODS: tuple[str, ...] = get_args(SizeMethod)
@@ -167,19 +169,20 @@ class ModelCandidate:
             for s in (getattr(info, "siblings", None) or ())
         )
         config = getattr(info, "config", None) or {}
+        fields = {name: getattr(info, name, None) for name in _INFO_FIELDS}
         architectures = config.get("architectures") if isinstance(config, dict) else None
         used_storage = getattr(info, "used_storage", None)
         return cls(
-            model_id=info.id,
+            model_id=validate_model_id(info.id),
             model_type=model_type or (config.get("model_type") if isinstance(config, dict) else None),
-            sha=getattr(info, "sha", None),
-            downloads=int(getattr(info, "downloads", None) or 0),
-            likes=int(getattr(info, "likes", None) or 0),
-            trending_score=float(getattr(info, "trending_score", None) or 0.0),
+            sha=_sha(fields["sha"]),
+            downloads=int(_number(fields, "downloads", minimum=0, whole=True) or 0),
+            likes=int(_number(fields, "likes", minimum=0, whole=True) or 0),
+            trending_score=float(_number(fields, "trending_score") or 0.0),
             last_modified=_aware(getattr(info, "last_modified", None)),
-            pipeline_tag=getattr(info, "pipeline_tag", None),
-            library_name=getattr(info, "library_name", None),
-            tags=tuple(getattr(info, "tags", None) or ()),
+            pipeline_tag=_text(fields, "pipeline_tag"),
+            library_name=_text(fields, "library_name"),
+            tags=_strings(fields, "tags"),
             gated=bool(getattr(info, "gated", False)),  # False, "auto" or "manual"
             disabled=bool(getattr(info, "disabled", False)),
             private=bool(getattr(info, "private", False)),
@@ -193,35 +196,44 @@ class ModelCandidate:
 
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> ModelCandidate:
-        """Build a candidate from one row of `model_registry.json` (see docs/registry.md)."""
+        """Build a candidate from one row of `model_registry.json` (see docs/registry.md).
+
+        Raises:
+            ValueError: a field has the wrong type or an impossible value; the message names it.
+        """
         size = None
-        if row.get("size_mb") is not None:
-            size = SizeEstimate(
-                bytes=int(round(float(row["size_mb"]) * 1_000_000)),
-                method=row.get("size_method", "typical"),
-                detail=row.get("size_detail", ""),
-            )
-        last_modified = row.get("last_modified")
+        size_mb = _number(row, "size_mb", minimum=0.0)
+        if size_mb is not None:
+            method = _text(row, "size_method") or "typical"
+            if method not in SIZE_METHODS:
+                raise ValueError(f"field 'size_method': {method!r} is not one of {', '.join(SIZE_METHODS)}")
+            detail = _text(row, "size_detail") or ""
+            size = SizeEstimate(bytes=int(round(size_mb * 1_000_000)), method=method, detail=detail)
+        last_modified = _text(row, "last_modified")
+        frameworks = _strings(row, "frameworks")
+        unknown = [f for f in frameworks if f not in FRAMEWORKS]
+        if unknown:
+            raise ValueError(f"field 'frameworks': unknown {unknown!r}")
         return cls(
-            model_id=row["id"],
-            model_type=row.get("model_type"),
-            sha=row.get("sha"),
-            downloads=int(row.get("downloads") or 0),
-            likes=int(row.get("likes") or 0),
-            trending_score=float(row.get("trending_score") or 0.0),
+            model_id=validate_model_id(row.get("id")),
+            model_type=_text(row, "model_type"),
+            sha=_sha(row.get("sha")),
+            downloads=int(_number(row, "downloads", minimum=0, whole=True) or 0),
+            likes=int(_number(row, "likes", minimum=0, whole=True) or 0),
+            trending_score=float(_number(row, "trending_score") or 0.0),
             last_modified=_parse_datetime(last_modified) if last_modified else None,
-            pipeline_tag=row.get("pipeline_tag"),
-            library_name=row.get("library_name"),
-            tags=tuple(row.get("tags") or ()),
-            frameworks=tuple(row.get("frameworks") or ()),
+            pipeline_tag=_text(row, "pipeline_tag"),
+            library_name=_text(row, "library_name"),
+            tags=_strings(row, "tags"),
+            frameworks=frameworks,  # type: ignore[arg-type]
             architectures=_class_names(row.get("architectures")),
             gated=bool(row.get("gated", False)),
             disabled=bool(row.get("disabled", False)),
             private=bool(row.get("private", False)),
-            parameters_total=row.get("parameters"),
-            used_storage=row.get("used_storage"),
+            parameters_total=_whole(_number(row, "parameters", minimum=0, whole=True)),
+            used_storage=_whole(_number(row, "used_storage", minimum=0, whole=True)),
             size=size,
-            fact_source=row.get("source", ""),
+            fact_source=_text(row, "source") or "",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -263,6 +275,24 @@ class Rejection:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Something worth telling the user about a decision: why a level was skipped ("info"), or a
+    problem they should fix ("warning": a stale or unusable registry, a skipped bad row).
+
+    Code branches on `severity`, never on the wording of `text`.
+    """
+
+    severity: Severity
+    text: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"severity": self.severity, "text": self.text}
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.text}" if self.severity == "warning" else self.text
+
+
+@dataclass(frozen=True)
 class Selection:
     """The answer of the selection chain."""
 
@@ -274,7 +304,7 @@ class Selection:
     task: str | None
     framework: Framework
     rejected: tuple[Rejection, ...] = ()
-    notes: tuple[str, ...] = ()  # why earlier levels were skipped, warnings (e.g. stale registry)
+    notes: tuple[Note, ...] = ()  # why earlier levels were skipped, warnings (e.g. stale registry)
     tiny_model_id: str | None = None
     tiny_revision: str | None = None
     task_evidence: str | None = None  # why the model carries the task's head (fitness.task_fitness)
@@ -301,7 +331,7 @@ class Selection:
             "size_limit_mb": self.size_limit_mb,
             "size_limit": self.size_limit_label,
             "rejected": [r.to_dict() for r in self.rejected],
-            "notes": list(self.notes),
+            "notes": [note.to_dict() for note in self.notes],
         }
 
 
@@ -320,6 +350,50 @@ def _class_names(value: object) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str) and _CLASS_NAME_RE.fullmatch(v))
 
 
+# --- parsing at the edge: each helper names the field it rejects -------------------------------
+_INFO_FIELDS = ("sha", "downloads", "likes", "trending_score", "pipeline_tag", "library_name", "tags")
+
+
+def _number(row: Any, name: str, *, minimum: float | None = None, whole: bool = False) -> float | None:
+    value = row.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"field {name!r}: {value!r} is not a finite number")
+    if whole and value != int(value):
+        raise ValueError(f"field {name!r}: {value!r} is not a whole number")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"field {name!r}: {value!r} is below {minimum:g}")
+    return value
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _text(row: Any, name: str) -> str | None:
+    value = row.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"field {name!r}: {value!r} is not a string")
+    return value
+
+
+def _strings(row: Any, name: str) -> tuple[str, ...]:
+    value = row.get(name) or ()
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"field {name!r}: expected a list of strings")
+    return tuple(value)
+
+
+def _sha(value: object) -> str | None:
+    if value is None:
+        return None
+    try:
+        return validate_revision(value)
+    except ValueError as err:
+        raise ValueError(f"field 'sha': {err}") from None
+
+
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -327,4 +401,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def _parse_datetime(text: str) -> datetime:
-    return _aware(datetime.fromisoformat(text.replace("Z", "+00:00")))  # type: ignore[return-value]
+    try:
+        return _aware(datetime.fromisoformat(text.replace("Z", "+00:00")))  # type: ignore[return-value]
+    except ValueError:
+        raise ValueError(f"field 'last_modified': {text!r} is not an ISO date") from None

@@ -7,7 +7,8 @@ Schema (version 1, documented in docs/registry.md)::
                               "tiny": {"id": "...", "sha": "...", "source": "..."} | null,
                               "candidates": [<ModelCandidate.to_dict() row>, ...]}}}
 
-Reading never rewrites the file. A corrupt or invalid file raises `RegistryError` naming the
+Reading never rewrites the file, and reads only a regular file of bounded size
+(`files.read_data_file`). A corrupt or invalid file raises `RegistryError` naming the
 file and the problem; selection turns that into one warning and falls through. Saves are atomic.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RegistryError
-from .records import ModelCandidate, validate_model_id
+from .files import DataFileError, atomic_write_text, read_data_file
+from .records import ModelCandidate, Note, validate_model_id, validate_revision
+from .text import terminal_safe
 
 SCHEMA_VERSION = 1
 
@@ -44,6 +46,7 @@ class RegistryEntry:
     tiny: TinyModel | None
     updated: datetime | None
     refreshed_from: str
+    notes: tuple[Note, ...] = ()  # one warning per row that was skipped, naming model and field
 
 
 class Registry:
@@ -106,11 +109,11 @@ def load_registry(path: Path) -> Registry:
         RegistryError: the file is missing, not JSON, or does not follow the schema.
     """
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = json.loads(read_data_file(Path(path)))
     except FileNotFoundError:
         raise RegistryError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise RegistryError(path, f"cannot be read: {err}") from None
+    except DataFileError as err:
+        raise RegistryError(path, str(err)) from None
     except json.JSONDecodeError as err:
         raise RegistryError(path, f"not valid JSON ({err.msg} at line {err.lineno})") from None
     return parse_registry(raw, Path(path))
@@ -133,25 +136,57 @@ def _parse_entry(model_type: str, value: Any, path: Path) -> RegistryEntry:
     where = f"model_types.{model_type}"
     if not isinstance(value, dict) or not isinstance(value.get("candidates"), list):
         raise RegistryError(path, f"{where}: expected an object with a 'candidates' list")
-    candidates = []
+    candidates: list[ModelCandidate] = []
+    notes: list[Note] = []
+    seen: set[str] = set()
     for index, row in enumerate(value["candidates"]):
-        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
-            raise RegistryError(path, f"{where}.candidates[{index}]: expected an object with an 'id'")
+        place = f"{path}: {where}.candidates[{index}]"
+        if not isinstance(row, dict):
+            notes.append(Note("warning", f"{place}: not an object; row skipped"))
+            continue
         try:
-            validate_model_id(row["id"])
-            candidates.append(ModelCandidate.from_dict({"model_type": model_type, **row}))
-        except (ValueError, TypeError, KeyError) as err:
-            raise RegistryError(path, f"{where}.candidates[{index}]: {err}") from None
-    tiny = value.get("tiny")
-    if tiny is not None and (not isinstance(tiny, dict) or not isinstance(tiny.get("id"), str)):
-        raise RegistryError(path, f"{where}.tiny: expected null or an object with an 'id'")
+            candidate = ModelCandidate.from_dict({"model_type": model_type, **row})
+        except (ValueError, TypeError) as err:
+            notes.append(Note("warning", f"{place} ({_shown_id(row.get('id'))}): {err}; row skipped"))
+            continue
+        if candidate.model_id in seen:
+            notes.append(Note("warning", f"{place} ({candidate.model_id}): listed twice; the first row is kept"))
+            continue
+        seen.add(candidate.model_id)
+        candidates.append(candidate)
+    tiny = _tiny(value.get("tiny"), f"{path}: {where}.tiny", notes)
     return RegistryEntry(
         model_type=model_type,
         candidates=tuple(candidates),
-        tiny=TinyModel(tiny["id"], tiny.get("sha"), tiny.get("source", "")) if tiny else None,
+        tiny=tiny,
         updated=_parse_date(value["updated"], path, f"{where}.updated") if value.get("updated") else None,
         refreshed_from=str(value.get("refreshed_from", "")),
+        notes=tuple(notes),
     )
+
+
+def _tiny(value: Any, place: str, notes: list[Note]) -> TinyModel | None:
+    """The entry's tiny test checkpoint; a malformed one is a note and no tiny model."""
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, dict):
+            raise ValueError("expected null or an object with an 'id'")
+        sha = value.get("sha")
+        return TinyModel(
+            validate_model_id(value.get("id")),
+            None if sha is None else validate_revision(sha),
+            str(value.get("source", "")),
+        )
+    except ValueError as err:
+        notes.append(Note("warning", f"{place}: {err}; ignored"))
+        return None
+
+
+def _shown_id(value: object) -> str:
+    """A row's id for a note: bounded and printable, whatever the file holds."""
+    text = repr(value) if not isinstance(value, str) else value
+    return terminal_safe(text if len(text) <= 100 else text[:97] + "...")
 
 
 def _parse_date(value: Any, path: Path, field: str) -> datetime:
@@ -167,31 +202,6 @@ def _parse_date(value: Any, path: Path, field: str) -> datetime:
 def dump_registry_json(raw: dict[str, Any]) -> str:
     """The canonical text of a registry: same data → byte-identical file."""
     return json.dumps(raw, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never a mix.
-
-    The temporary file lives in the same directory (so `os.replace` is a rename on one file
-    system) and is removed if anything fails before the rename.
-    """
-    import tempfile  # only writers need it; keeps the read path light
-
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp_name, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def save_registry(raw: dict[str, Any], path: Path) -> None:

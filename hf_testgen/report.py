@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .records import ModelCandidate, Selection
+from .records import ModelCandidate, Note, Selection
+from .text import format_mb, terminal_safe
 
 
 def _print_json(data: Any) -> int:
@@ -15,7 +17,7 @@ def _print_json(data: Any) -> int:
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [["" if v is None else terminal_safe(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -23,9 +25,9 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def _size(mb: float | None, method: str | None, exact: bool | None = None) -> str:
-    if mb is None:
-        return "?"
-    return f"{mb:,.1f} MB ({method or '?'})"
+    """A size with how it was known; "estimated" unless it came from file or tensor metadata."""
+    estimated = exact is False or (exact is None and method not in ("safetensors", "weight_files"))
+    return format_mb(mb, method or "?", estimated=estimated)
 
 
 def print_model_type_tasks(model_type: str, *, as_json: bool) -> int:
@@ -96,9 +98,16 @@ def print_detected_hardware(*, as_json: bool) -> int:
     return 0
 
 
-def print_selection(selection: Selection, *, explain: bool) -> None:
-    from .cli import print_notes
+def print_notes(notes: Sequence[Note], *, explain: bool) -> None:
+    """Warnings always go to stderr; the other notes only with --explain."""
+    for note in notes:
+        if note.severity == "warning":
+            print(f"warning: {terminal_safe(note.text)}", file=sys.stderr)
+        elif explain:
+            print(f"  note: {terminal_safe(note.text)}")
 
+
+def print_selection(selection: Selection, *, explain: bool) -> None:
     revision = selection.revision[:12] if selection.revision else "default branch (no pinned sha)"
     print(f"{selection.model_type} (task {selection.task}, framework {selection.framework})")
     print(f"  model:    {selection.model_id}")
@@ -113,7 +122,7 @@ def print_selection(selection: Selection, *, explain: bool) -> None:
     print_notes(selection.notes, explain=explain)
     if explain:
         for rejection in selection.rejected:
-            print(f"  rejected: {rejection.model_id}: {rejection.reason}")
+            print(f"  rejected: {rejection.model_id}: {terminal_safe(rejection.reason)}")
     elif selection.rejected:
         print(f"  rejected: {len(selection.rejected)} candidate(s) (--explain lists them)")
 
@@ -164,7 +173,7 @@ def print_comparison(comparison: Any, *, as_json: bool) -> None:
     if comparison.selection:
         print(f"chain answer: {comparison.selection.model_id} (from {comparison.selection.source})")
     else:
-        print(f"chain answer: none: {comparison.failure}")
+        print(f"chain answer: none: {terminal_safe(comparison.failure)}")
 
 
 def print_candidates(model_type: str, task: str | None, candidates: Sequence[ModelCandidate], *, as_json: bool) -> None:
@@ -197,4 +206,4 @@ def print_verdict(verdict: Any, *, as_json: bool) -> None:
             f"{_size(verdict.size_mb, verdict.size_method)}; revision {verdict.sha})"
         )
     else:
-        print(f"{verdict.model_id}: not usable: {'; '.join(verdict.problems)}")
+        print(f"{verdict.model_id}: not usable: {terminal_safe('; '.join(verdict.problems))}")

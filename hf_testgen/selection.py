@@ -30,7 +30,7 @@ from .errors import HubUnavailableError, LevelSkipped, NoModelFitsError, Registr
 from .fitness import task_fitness
 from .hardware import HARDWARE_PROFILES, machine_limit
 from .ranking import Constraints, partition, rank
-from .records import Framework, ModelCandidate, Rejection, RejectionKind, Selection, Source, validate_model_id
+from .records import Framework, ModelCandidate, Note, Rejection, RejectionKind, Selection, Source, validate_model_id
 from .registry import Registry, TinyModel, load_registry
 from .static_defaults import static_default
 
@@ -64,7 +64,7 @@ class _Chain:
     registry: Registry | None
     seen: list[ModelCandidate] = field(default_factory=list)
     rejected: dict[str, tuple[RejectionKind | str, str]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     constraints_profile: str | None = None
     hardware_kind: str | None = None
 
@@ -110,6 +110,7 @@ def api_level(chain: _Chain) -> ModelCandidate:
             settings=chain.settings,
             gated=None if chain.constraints.allow_gated else False,
             max_size_mb=chain.constraints.max_size_mb,
+            notes=chain.notes,
         )
     except HubUnavailableError as err:
         raise LevelSkipped(f"api: {err} ({err.reason}); falling back") from err
@@ -122,10 +123,12 @@ def registry_level(chain: _Chain) -> ModelCandidate:
     if chain.registry is None:
         raise LevelSkipped("registry: not available")
     try:
-        candidates = list(chain.registry.candidates(chain.model_type))
+        entry = chain.registry.entry(chain.model_type)
     except RegistryError as err:
         chain.registry = None
-        raise LevelSkipped(f"warning: registry unusable, falling through: {err}") from err
+        raise LevelSkipped(f"registry unusable, falling through: {err}", severity="warning") from err
+    candidates = list(entry.candidates) if entry is not None else []
+    chain.notes.extend(entry.notes if entry is not None else ())
     if not candidates:
         raise LevelSkipped(f"registry: no entry for {chain.model_type}")
     return _choose_or_skip(chain, candidates, "registry")
@@ -144,7 +147,7 @@ def size_step_down(chain: _Chain) -> ModelCandidate:
     ranked = chain.rank(kept)
     position = {c.model_id: i for i, c in enumerate(ranked)}
     kept.sort(key=lambda c: (-(c.size.bytes if c.size else 0), position[c.model_id]))
-    chain.notes.append(f"size-fallback: stepped down from {too_big[0]} to {kept[0].model_id}")
+    chain.notes.append(Note("info", f"size-fallback: stepped down from {too_big[0]} to {kept[0].model_id}"))
     return kept[0]
 
 
@@ -258,7 +261,7 @@ def prepare_chain(request: SelectionRequest, settings: Settings, *, now: datetim
     Raises:
         UnknownModelTypeError, UnsupportedTaskError, UsageError: bad input.
     """
-    notes: list[str] = []
+    notes: list[Note] = []
     registry = _registry_or_warning(settings, notes)
     model_type = tasks.canonical_model_type(request.model_type, known_model_types(registry))
     task = tasks.canonical_task(request.task) if request.task else tasks.default_task(model_type)
@@ -293,25 +296,25 @@ def select(request: SelectionRequest, settings: Settings, *, now: datetime | Non
         try:
             chosen = level(chain)
         except LevelSkipped as skipped:
-            chain.notes.append(str(skipped))
+            chain.notes.append(Note(skipped.severity, str(skipped)))
             continue
         return make_selection(chain, chosen, source)
     raise no_fit_error(chain)
 
 
-def _registry_or_warning(settings: Settings, notes: list[str]) -> Registry | None:
+def _registry_or_warning(settings: Settings, notes: list[Note]) -> Registry | None:
     try:
         return open_registry(settings.registry_path)
     except RegistryError as err:
-        notes.append(f"warning: registry unusable, falling through: {err}")
+        notes.append(Note("warning", f"registry unusable, falling through: {err}"))
         return None
 
 
-def _benchmarks_or_warning(settings: Settings, notes: list[str]) -> Benchmarks:
+def _benchmarks_or_warning(settings: Settings, notes: list[Note]) -> Benchmarks:
     try:
         return load_benchmarks(settings.benchmarks_path)
     except RegistryError as err:
-        notes.append(f"warning: benchmarks ignored: {err}")
+        notes.append(Note("warning", f"benchmarks ignored: {err}"))
         return Benchmarks({})
 
 
@@ -319,8 +322,11 @@ def _warn_if_stale(registry: Registry, settings: Settings, chain: _Chain) -> Non
     age = registry.age_days(chain.now)
     if age > settings.max_registry_age_days:
         chain.notes.append(
-            f"warning: {registry.path} is {age:.0f} days old (MAX_REGISTRY_AGE_DAYS={settings.max_registry_age_days});"
-            " refresh it with: python find_models.py --update-registry --all"
+            Note(
+                "warning",
+                f"{registry.path} is {age:.0f} days old (MAX_REGISTRY_AGE_DAYS={settings.max_registry_age_days});"
+                " refresh it with: python find_models.py --update-registry --all",
+            )
         )
 
 
@@ -330,7 +336,8 @@ def make_selection(chain: _Chain, chosen: ModelCandidate, source: Source) -> Sel
     chain.rejected.pop(chosen.model_id, None)
     size = chosen.size
     if size is not None and size.bound == "estimate":
-        chain.notes.append(f"size: {size.mb:,.0f} MB is only estimated from {size.method}; no size limit applied")
+        text = f"size: {size.mb:,.0f} MB is only estimated from {size.method}; no size limit applied"
+        chain.notes.append(Note("info", text))
     return Selection(
         model_id=chosen.model_id,
         model_type=chain.model_type,

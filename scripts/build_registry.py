@@ -105,10 +105,8 @@ import argparse
 import csv
 import dataclasses
 import json
-import os
 import re
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -121,6 +119,7 @@ for _path in (REPO_ROOT, REPO_ROOT / "scripts"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from hf_testgen.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
 from hf_testgen.frameworks import detect_frameworks  # noqa: E402
 from hf_testgen.records import ModelCandidate, SizeEstimate  # noqa: E402
 from hf_testgen.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name  # noqa: E402
@@ -720,17 +719,9 @@ def render(document: dict) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and os.replace, so readers never see half a file."""
+    """The project's one atomic writer (world-readable: these are shipped files)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; these are shipped, world-readable files
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic_write_text(path, text, mode=0o644)
 
 
 def parse_updated(text: str | None) -> str:

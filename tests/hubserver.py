@@ -23,6 +23,7 @@ import json
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlencode
@@ -98,6 +99,7 @@ class _Rule:
     headers: dict = field(default_factory=dict)
     body: Any = None
     seconds: float = 0.0
+    trickle_s: float = 0.0  # > 0: send the body one byte at a time, this many seconds apart
 
     def take(self, path: str) -> bool:
         """Consume one use if ``path`` matches; caller holds the hub lock."""
@@ -111,9 +113,27 @@ class _Rule:
         body = self.body
         if body is None:
             body = {"error": f"injected {self.status}"}
+        if self.trickle_s:
+            data = (json.dumps(body) if isinstance(body, (dict, list)) else str(body)).encode()
+            return Response(
+                _trickled(data, self.trickle_s),
+                status=self.status,
+                headers={**self.headers, "Content-Length": str(len(data))},
+                content_type="application/json",
+            )
         if isinstance(body, (dict, list)):
             return json_response(body, status=self.status, headers=self.headers)
         return Response(body, status=self.status, headers=self.headers, content_type="application/json")
+
+
+def _trickled(data: bytes, seconds_per_byte: float):
+    """The body one byte at a time (a hostile or overloaded server), bounded by MAX_DELAY_SECONDS."""
+    started = time.monotonic()
+    for index in range(len(data)):
+        if time.monotonic() - started > MAX_DELAY_SECONDS:
+            return
+        yield data[index : index + 1]
+        time.sleep(seconds_per_byte)
 
 
 @dataclass
@@ -352,6 +372,15 @@ class LocalHub:
         """Answer the next ``times`` requests whose path starts with ``match`` with ``status``."""
         with self._lock:
             self._faults.append(_Rule(match, times, status=status, headers=dict(headers or {}), body=body))
+
+    def trickle(self, match: str, body: Any, *, seconds_per_byte: float, times: int | None = 1) -> None:
+        """Answer 200 with `body`, sent one byte every `seconds_per_byte` (a stalling, trickling Hub)."""
+        with self._lock:
+            self._faults.append(_Rule(match, times, status=200, body=body, trickle_s=seconds_per_byte))
+
+    def hostile_rows(self, match: str, rows: list, *, times: int | None = 1) -> None:
+        """Answer a list request with these raw rows as they are: bad types, bad ids, duplicates."""
+        self.fail(match, 200, times=times, body=rows)
 
     def malformed(self, match: str, *, times: int | None = 1) -> None:
         """Answer 200 with a body that is not valid JSON (a truncated Hub reply)."""

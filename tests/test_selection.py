@@ -58,7 +58,7 @@ def test_environment_that_forbids_the_api(live_hub, registry, env, reason):
     selection = select(SelectionRequest("bert"), settings, now=NOW)
     assert selection.source == "registry"
     assert live_hub.count("/api/models") == 0
-    assert any(reason in note for note in selection.notes)
+    assert any(reason in note.text for note in selection.notes)
 
 
 def test_force_api_calls_overrides_ci(live_hub, registry):
@@ -73,7 +73,7 @@ def test_429_with_retry_after_past_deadline_falls_back_to_registry(live_hub, reg
     selection = select(SelectionRequest("bert"), settings_for(live_hub.url, registry), now=NOW)
     assert selection.source == "registry"
     assert selection.model_id == "google-bert/bert-base-uncased"
-    assert any("rate_limited" in note for note in selection.notes)
+    assert any("rate_limited" in note.text for note in selection.notes)
 
 
 @pytest.mark.parametrize("fault", ["500", "malformed", "timeout", "empty"])
@@ -89,7 +89,7 @@ def test_every_hub_failure_falls_back_to_registry(live_hub, registry, fault):
     settings = settings_for(live_hub.url, registry, api_deadline_s=1.0, api_max_tries=1)
     selection = select(SelectionRequest("bert"), settings, now=NOW)
     assert selection.source == "registry"
-    assert any(note.startswith("api:") for note in selection.notes)
+    assert any(note.text.startswith("api:") for note in selection.notes)
 
 
 def test_registry_level_picks_the_best_ranked_fitting_candidate(registry):
@@ -194,8 +194,8 @@ def test_a_corrupt_registry_warns_once_and_falls_to_the_static_default(tmp_path)
     selection = select(SelectionRequest("bert"), settings_for(None, path, use_static_registry=True), now=NOW)
     assert selection.source == "static-default"
     assert selection.model_id == "google-bert/bert-base-uncased"
-    warnings = [n for n in selection.notes if n.startswith("warning:")]
-    assert len(warnings) == 1 and str(path) in warnings[0] and "not valid JSON" in warnings[0]
+    warnings = [n for n in selection.notes if n.severity == "warning"]
+    assert len(warnings) == 1 and str(path) in warnings[0].text and "not valid JSON" in warnings[0].text
     assert path.read_bytes() == before  # no read path rewrites the file
 
 
@@ -204,15 +204,15 @@ def test_an_invalid_entry_is_reported_with_its_place(tmp_path):
     path = write_registry(tmp_path / "r.json", data)
     selection = select(SelectionRequest("bert"), settings_for(None, path, use_static_registry=True), now=NOW)
     assert selection.source == "static-default"
-    assert any("model_types.bert.candidates[0]" in n for n in selection.notes)
+    assert any("model_types.bert.candidates[0]" in n.text for n in selection.notes)
 
 
 def test_a_stale_registry_warns(registry):
     settings = settings_for(None, registry, use_static_registry=True, max_registry_age_days=7)
     selection = select(SelectionRequest("bert"), settings, now=NOW)
-    assert any("days old" in n and "MAX_REGISTRY_AGE_DAYS=7" in n for n in selection.notes)
+    assert any("days old" in n.text and "MAX_REGISTRY_AGE_DAYS=7" in n.text for n in selection.notes)
     fresh = select(SelectionRequest("bert"), settings_for(None, registry, use_static_registry=True), now=NOW)
-    assert not any("days old" in n for n in fresh.notes)
+    assert not any("days old" in n.text for n in fresh.notes)
 
 
 def test_gated_models_are_rejected_unless_allowed(tmp_path):

@@ -1,0 +1,74 @@
+"""Reading and writing the project's files safely: the one atomic writer, and a bounded reader
+for data files (`model_registry.json`, `benchmarks.json`) that may be anything a user points at.
+
+A leaf module: it imports nothing from the package.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+MAX_DATA_FILE_BYTES = 64 * 1024 * 1024  # the shipped registry is 0.3 MB and benchmarks 0.8 MB
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be used: not a regular file, too large, unreadable, not UTF-8."""
+
+
+def read_data_file(path: Path, *, limit: int = MAX_DATA_FILE_BYTES) -> str:
+    """The text of a data file, read only if it is a regular file of at most `limit` bytes.
+
+    A FIFO would block the read forever and `/dev/zero` would fill the memory; both are refused
+    before any byte is read.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        DataFileError: the path is not a regular file, is too large, cannot be read or is not UTF-8.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise
+    except OSError as err:
+        raise DataFileError(f"cannot be read: {err.strerror or err}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DataFileError("is not a regular file")
+    if info.st_size > limit:
+        raise DataFileError(f"is {info.st_size:,} bytes, over the {limit:,}-byte limit for a data file")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as err:
+        raise DataFileError(f"cannot be read: {err.strerror or err}") from None
+    if len(data) > limit:
+        raise DataFileError(f"grew over the {limit:,}-byte limit while being read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataFileError("is not UTF-8 text") from None
+
+
+def atomic_write_text(path: Path, text: str, *, mode: int = 0o644) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never a mix.
+
+    A symlink is written through: its target is replaced and the link stays a link. The
+    temporary file lives in the target's directory (so `os.replace` is a rename on one file
+    system) and is removed if anything fails before the rename. A new file gets `mode`; an
+    existing one keeps its permissions.
+    """
+    import tempfile  # only writers need it; keeps the read path light
+
+    target = Path(os.path.realpath(path))
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, target.stat().st_mode & 0o777 if target.exists() else mode)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise

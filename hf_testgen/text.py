@@ -1,0 +1,81 @@
+"""Text shown to people or stored: sizes, escaping of Hub-provided strings, URLs without credentials.
+
+A leaf module (imports nothing from the package), so that the commands, the refresh summary and
+the library format a size, a Markdown cell or an endpoint the same way.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+MARKDOWN_CELL_MAX = 240  # a Hub message ends up in a pull-request body: keep each cell bounded
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|!#])")
+
+
+def format_mb(mb: float | None, method: str | None = None, *, estimated: bool = False) -> str:
+    """The one size formatter: "440.4 MB", "440.4 MB (safetensors)", "7.0 MB (name, estimated)",
+    or "size unknown"."""
+    if mb is None:
+        return "size unknown"
+    if method is None:
+        return f"{mb:,.1f} MB"
+    return f"{mb:,.1f} MB ({method}{', estimated' if estimated else ''})"
+
+
+def terminal_safe(text: object) -> str:
+    """`text` with every non-printable character escaped (`\\x1b` stays visible as text).
+
+    Hub-provided strings (error messages, tags, ids of a hostile server) must not move the cursor,
+    recolour or retitle the user's terminal.
+    """
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+
+
+def markdown_cell(text: object) -> str:
+    """A Markdown table cell: one line, no raw HTML, links or emphasis, bounded in length."""
+    flat = terminal_safe(re.sub(r"\s+", " ", str(text)).strip())
+    if len(flat) > MARKDOWN_CELL_MAX:
+        flat = flat[: MARKDOWN_CELL_MAX - 3] + "..."
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+
+
+def markdown_code(text: object) -> str:
+    """Inline code for an id or name: backticks inside it cannot end the span."""
+    flat = terminal_safe(re.sub(r"\s+", " ", str(text))).replace("`", "'")
+    return f"`{flat}`"
+
+
+def redact_url(url: str) -> str:
+    """`url` without `user:password@` (HF_ENDPOINT may carry credentials; never print or store them)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "<unparsable URL>"
+    if parts.username is None and parts.password is None:
+        return url
+    netloc = (host or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def redact_text(text: str, url: str) -> str:
+    """`text` (an error message) with every occurrence of `url`'s credentials removed."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return text
+    return text.replace(url, redact_url(url)).replace(parts.netloc, redact_url(url).split("//", 1)[-1].split("/")[0])
+
+
+def wrap_words(words: Sequence[str], *, indent: str, width: int = 100, separator: str = ", ") -> str:
+    """Words joined by `separator`, wrapped into lines of at most `width` characters."""
+    lines, current = [], indent
+    for word in words:
+        if len(current) + len(word) + len(separator) > width and current.strip():
+            lines.append(current.rstrip())
+            current = indent
+        current += word + separator
+    lines.append(current.rstrip().rstrip(separator.strip()))
+    return "\n".join(lines)
