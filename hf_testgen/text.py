@@ -6,10 +6,11 @@ the library format a size, a Markdown cell or an endpoint the same way.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
-from urllib.parse import urlsplit, urlunsplit
+
+# html and urllib.parse are imported where used: selection on the registry path never needs them,
+# and the static command must start fast.
 
 MARKDOWN_CELL_MAX = 240  # a Hub message ends up in a pull-request body: keep each cell bounded
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|!#])")
@@ -39,6 +40,8 @@ def markdown_cell(text: object) -> str:
     flat = terminal_safe(re.sub(r"\s+", " ", str(text)).strip())
     if len(flat) > MARKDOWN_CELL_MAX:
         flat = flat[: MARKDOWN_CELL_MAX - 3] + "..."
+    import html
+
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
@@ -50,6 +53,8 @@ def markdown_code(text: object) -> str:
 
 def redact_url(url: str) -> str:
     """`url` without `user:password@` (HF_ENDPOINT may carry credentials; never print or store them)."""
+    from urllib.parse import urlsplit, urlunsplit
+
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -63,6 +68,8 @@ def redact_url(url: str) -> str:
 
 def redact_text(text: str, url: str) -> str:
     """`text` (an error message) with every occurrence of `url`'s credentials removed."""
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return text
