@@ -1,0 +1,54 @@
+"""The shipped registry and static defaults keep the promises selection relies on."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from hf_testgen.config import Settings
+from hf_testgen.fitness import task_fitness
+from hf_testgen.records import ModelCandidate
+from hf_testgen.selection import open_registry
+from hf_testgen.static_defaults import static_default
+from hf_testgen.tasks import default_task
+
+REGISTRY = open_registry(Settings().registry_path)
+STATIC = json.loads(
+    (Settings().registry_path.parent / "hf_testgen" / "data" / "static_defaults.json").read_text(encoding="utf-8")
+)["model_types"]
+
+
+@pytest.mark.parametrize("model_type", sorted(STATIC))
+def test_every_static_default_carries_the_default_tasks_head_with_a_sure_size(model_type):
+    entry = static_default(model_type)
+    default = entry.default
+    assert not default.is_tiny_test_model
+    assert default.size is not None and default.size.bound in ("exact", "upper"), default.size
+    verdict = task_fitness(default, default_task(model_type), model_type)
+    assert verdict.fits, verdict.text
+
+
+def test_no_row_has_an_id_a_docstring_template_invented():
+    template_owner = re.compile(r"^meta-(?!llama/)")
+    ids = [c.model_id for t in REGISTRY.model_types for c in REGISTRY.candidates(t)]
+    assert len(ids) > 1_000
+    assert not [i for i in ids if template_owner.match(i)]
+
+
+def test_every_row_says_where_its_facts_came_from_and_sizes_say_their_bound():
+    rows: list[ModelCandidate] = [c for t in REGISTRY.model_types for c in REGISTRY.candidates(t)]
+    assert all(c.fact_source for c in rows)
+    mined = [c for c in rows if "scripts/facts/" in c.fact_source]
+    assert len(mined) > 500 and any(c.architectures for c in mined)
+    for c in rows:
+        if c.size.method == "config_params":
+            assert "params of the default" in c.size.detail and c.size.bound == "upper"
+
+
+def test_wrong_docstring_checkpoints_never_become_rows():
+    """transformers' config docstrings name unrelated models for some types (segformer: a 36B LLM)."""
+    assert "ByteDance-Seed/Seed-OSS-36B-Instruct" not in {c.model_id for c in REGISTRY.candidates("segformer")}
+    assert "BAAI/seggpt-vit-large" not in {c.model_id for c in REGISTRY.candidates("sew")}
+    assert "google/distilbert-base-uncased" not in {c.model_id for c in REGISTRY.candidates("distilbert")}
