@@ -24,10 +24,12 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def _size(mb: float | None, method: str | None, exact: bool | None = None) -> str:
-    """A size with how it was known; "estimated" unless it came from file or tensor metadata."""
-    estimated = exact is False or (exact is None and method not in ("safetensors", "weight_files"))
-    return format_mb(mb, method or "?", estimated=estimated)
+def _size(mb: float | None, method: str | None) -> str:
+    """A size with how it was known and its bound (exact, upper bound, estimate)."""
+    from .records import SizeEstimate
+
+    bound = SizeEstimate(0, method).bound if method else "estimate"  # type: ignore[arg-type]
+    return format_mb(mb, method or "?", bound=bound)
 
 
 def print_model_type_tasks(model_type: str, *, as_json: bool) -> int:
@@ -128,14 +130,12 @@ def print_selection(selection: Selection, *, explain: bool) -> None:
 
 
 def _bound(selection: Selection) -> str:
-    """", an upper bound, within the 12,638 MB limit of this machine (...)" — what decided the size."""
-    size = selection.size
-    if size is None:
+    """"; within the 12,638 MB limit of this machine (...)" or "; no size limit": what the size was checked against."""
+    if selection.size is None:
         return ""
-    bound = {"exact": "", "upper": ", an upper bound", "estimate": ", an estimate"}[size.bound]
     if selection.size_limit_mb is None:
-        return f"{bound}; no size limit"
-    return f"{bound}, within the {selection.size_limit_mb:,.0f} MB limit of {selection.size_limit_label}"
+        return "; no size limit"
+    return f"; within the {selection.size_limit_mb:,.0f} MB limit of {selection.size_limit_label}"
 
 
 def print_comparison(comparison: Any, *, as_json: bool) -> None:

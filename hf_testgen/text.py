@@ -16,14 +16,16 @@ MARKDOWN_CELL_MAX = 240  # a Hub message ends up in a pull-request body: keep ea
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|!#])")
 
 
-def format_mb(mb: float | None, method: str | None = None, *, estimated: bool = False) -> str:
-    """The one size formatter: "440.4 MB", "440.4 MB (safetensors)", "7.0 MB (name, estimated)",
-    or "size unknown"."""
+def format_mb(mb: float | None, method: str | None = None, *, bound: str | None = None) -> str:
+    """The one size formatter: "440.4 MB", "440.4 MB (safetensors)", "415.3 MB (config_params, upper
+    bound)", "7.0 MB (name, estimate)", or "size unknown". `bound` is `SizeEstimate.bound`; "exact"
+    needs no word."""
     if mb is None:
         return "size unknown"
     if method is None:
         return f"{mb:,.1f} MB"
-    return f"{mb:,.1f} MB ({method}{', estimated' if estimated else ''})"
+    word = {"upper": ", upper bound", "estimate": ", estimate"}.get(bound or "", "")
+    return f"{mb:,.1f} MB ({method}{word})"
 
 
 def terminal_safe(text: object) -> str:

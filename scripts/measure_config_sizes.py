@@ -77,7 +77,7 @@ def first_repo_link(text: str) -> str | None:
     """The first ``huggingface.co/owner/name`` (or legacy ``huggingface.co/name``) link in `text`."""
     for match in HUB_LINK.finditer(text):
         repo = match.group(1).rstrip(".")
-        if repo.split("/")[0].lower() not in NOT_REPOS:
+        if repo.split("/")[0].lower() not in NOT_REPOS and repo != "None":  # "[None](...)": an unfilled template
             return repo
     return None
 
