@@ -146,6 +146,10 @@ def run_guarded(body: Callable[[], int]) -> int:
     """
     try:
         return body()
+    except BrokenPipeError:
+        # the reader went away (`... | head`): no message, and no second error when Python flushes stdout
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except (HfTestgenError, OSError) as err:
         if os.environ.get("HF_DEBUG"):
             raise
