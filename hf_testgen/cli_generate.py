@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", metavar="MODEL_ID", help="use this Hub model id and skip selection")
     parser.add_argument("--revision", metavar="SHA", help="with --model: the commit sha to pin")
     parser.add_argument(
+        "--tiny-model",
+        metavar="MODEL_ID",
+        help="the tiny random test checkpoint of this type (TINY_MODEL_ID); semantic checks skip when it runs",
+    )
+    parser.add_argument(
         "--output-dir",
         type=Path,
         default=DEFAULT_OUTPUT_DIR,
@@ -262,6 +267,7 @@ def _spec(
             size_mb=None,
             size_method=None,
             command=command_for(name, options),
+            tiny_model_id=args.tiny_model,
         )
     from .cli import print_notes
     from .selection import select
@@ -278,6 +284,7 @@ def _spec(
         size_mb=selection.size.mb if selection.size else None,
         size_method=selection.size.method if selection.size else None,
         command=command_for(name, options),
+        tiny_model_id=args.tiny_model or selection.tiny_model_id,
     )
 
 
@@ -295,6 +302,8 @@ def _command_options(args: argparse.Namespace, task: str) -> list[tuple[str, str
         options.append(("--model", args.model))
         if args.revision is not None:
             options.append(("--revision", args.revision))
+        if args.tiny_model is not None:
+            options.append(("--tiny-model", args.tiny_model))
         return options
     if args.hardware:
         options.append(("--hardware", args.hardware))
@@ -312,8 +321,9 @@ def _command_options(args: argparse.Namespace, task: str) -> list[tuple[str, str
 def _with_output_dir(
     args: argparse.Namespace, options: list[tuple[str, str | None]]
 ) -> list[tuple[str, str | None]]:
-    """Regenerating must write the same path, so a non-default --output-dir is part of the command."""
-    if Path(args.output_dir) == DEFAULT_OUTPUT_DIR:
+    """Regenerating must write the same path, so a non-default relative --output-dir is part of the
+    command; an absolute one is left out (a file's bytes must not depend on the machine's paths)."""
+    if Path(args.output_dir) == DEFAULT_OUTPUT_DIR or Path(args.output_dir).is_absolute():
         return options
     return [*options, ("--output-dir", str(args.output_dir))]
 
