@@ -89,7 +89,8 @@ def load(target: Target, settings: RuntimeSettings) -> Loaded:
     problems, unused = weight_problems(model, info)
     if problems:
         raise LoadFailure(
-            f"{target.model_id} is not a complete {head.head_class} checkpoint for {target.task}: " + "; ".join(problems)
+            f"{target.model_id} is not a complete {head.head_class} checkpoint for {target.task}: "
+            + "; ".join(problems)
         )
     model.eval()
     return Loaded(torch, transformers, head, model, preprocessor, time.perf_counter() - start, unused)
@@ -240,7 +241,9 @@ def weight_problems(model, info: dict[str, Any]) -> tuple[list[str], tuple[str, 
     unexpected = sorted(info.get("unexpected_keys") or ())
     inside = [key for key in unexpected if _inside_base_model(key, model)]
     if missing:
-        problems.append(f"{len(missing)} weights are missing from the checkpoint (newly initialised): {_names(missing)}")
+        problems.append(
+            f"{len(missing)} weights are missing from the checkpoint (newly initialised): {_names(missing)}"
+        )
     if mismatched:
         problems.append(f"{len(mismatched)} weights have another shape than the model's: {_names(mismatched)}")
     if inside:

@@ -173,7 +173,9 @@ class ModelUnderTest:
             try:
                 torch.testing.assert_close(tensor, expected, rtol=rtol, atol=atol)
             except AssertionError as error:
-                problems.append(f"{name} differs from cpu (rtol {rtol:g}, atol {atol:g}): " + " ".join(str(error).split()))
+                problems.append(
+                    f"{name} differs from cpu (rtol {rtol:g}, atol {atol:g}): " + " ".join(str(error).split())
+                )
         record.max_device_diff = largest
         record.parity = "mismatch" if problems else "match"
         print(f"device parity {device} vs cpu ({dtype}): max |diff| {largest:.3g} (rtol {rtol:g}, atol {atol:g})")
