@@ -22,6 +22,8 @@ from .settings import RuntimeSettings, Target
 PROBE_TIMEOUT_S = 10.0
 WEIGHT_GLOBS = ("*.safetensors", "*.bin", "*.pt", "*.pth", "*.ckpt", "*.h5", "*.msgpack", "*.safetensors.index.json")
 _SHOWN_KEYS = 8  # a failure names this many keys, then says how many more
+# Endpoints that did not answer in this process: later modules use the cache without waiting again.
+_UNREACHABLE: dict[str, str] = {}
 # Libraries whose errors mean "the network failed", not "the model is broken".
 _NETWORK_MODULES = frozenset({"httpx", "httpcore", "requests", "urllib3", "socket", "ssl"})
 
@@ -45,6 +47,7 @@ class Loaded:
     preprocessor: Any
     load_seconds: float
     unused_keys: tuple[str, ...]  # checkpoint weights of another task's head, not used here
+    tokenizer: Any = None  # what decodes the output when the preprocessor cannot (speech recognition)
 
     @property
     def dtype(self) -> str:
@@ -82,6 +85,11 @@ def load(target: Target, settings: RuntimeSettings) -> Loaded:
             target.model_id, revision=target.revision, local_files_only=bool(unreachable) or target.is_local
         )
         model, info = _load_model(transformers, torch, head, target, local_only=bool(unreachable))
+        tokenizer = preprocessor
+        if head.task == "automatic-speech-recognition" and not hasattr(preprocessor, "batch_decode"):
+            tokenizer = transformers.AutoTokenizer.from_pretrained(
+                target.model_id, revision=target.revision, local_files_only=bool(unreachable) or target.is_local
+            )
     except (LoadSkip, LoadFailure):
         raise
     except Exception as error:
@@ -93,7 +101,7 @@ def load(target: Target, settings: RuntimeSettings) -> Loaded:
             + "; ".join(problems)
         )
     model.eval()
-    return Loaded(torch, transformers, head, model, preprocessor, time.perf_counter() - start, unused)
+    return Loaded(torch, transformers, head, model, preprocessor, time.perf_counter() - start, unused, tokenizer)
 
 
 def _import(name: str):
@@ -140,6 +148,8 @@ def hub_access(target: Target, settings: RuntimeSettings) -> str | None:
     """
     if settings.offline:
         return "HF_HUB_OFFLINE is set"
+    if settings.endpoint in _UNREACHABLE:  # one silent Hub costs one bounded wait per session, not one per file
+        return _UNREACHABLE[settings.endpoint]
     from huggingface_hub import HfApi, errors
 
     api = HfApi(endpoint=settings.endpoint, library_name="hf-testgen")
@@ -154,8 +164,12 @@ def hub_access(target: Target, settings: RuntimeSettings) -> str | None:
         ) from None
     except errors.RevisionNotFoundError as error:
         raise LoadFailure(f"{target.model_id} has no revision {target.revision}: {first_line(error)}") from None
-    except Exception as error:  # timeouts, refused connections, 5xx, 429, malformed answers
-        return f"{settings.endpoint} did not answer usefully within {PROBE_TIMEOUT_S:g} s ({first_line(error)})"
+    except errors.HfHubHTTPError as error:  # 5xx, 429: this answer, not the whole Hub
+        return f"{settings.endpoint} answered {first_line(error)}"
+    except Exception as error:  # timeouts, refused connections, malformed answers
+        reason = f"{settings.endpoint} did not answer within {PROBE_TIMEOUT_S:g} s ({first_line(error)})"
+        _UNREACHABLE[settings.endpoint] = reason
+        return reason
     return None
 
 

@@ -167,7 +167,7 @@ def generate(loaded, device: str, text: str, max_new_tokens: int) -> TaskOutput:
         min_new_tokens=1,
         do_sample=False,
         pad_token_id=pad,
-        output_scores=True,
+        output_logits=True,
         return_dict_in_generate=True,
     )
     encoder_decoder = getattr(model.config, "is_encoder_decoder", False)
@@ -176,9 +176,9 @@ def generate(loaded, device: str, text: str, max_new_tokens: int) -> TaskOutput:
     if not encoder_decoder:
         assert torch.equal(sequence[:prompt_length].cpu(), inputs["input_ids"][0].cpu()), "the prompt was not kept"
     new_ids = sequence[prompt_length:].tolist()
-    first_step = _compact(torch, output.scores[0][0].topk(TOP_K).values, "first-step scores")
+    first_step = _compact(torch, output.logits[0][0].topk(TOP_K).values, "first-step logits")
     fields = {"new_ids": new_ids, "text": tokenizer.decode(new_ids, skip_special_tokens=True).strip()}
-    return TaskOutput(loaded.head.task, fields, {"first_step_top_scores": first_step}, ("new_ids",))
+    return TaskOutput(loaded.head.task, fields, {"first_step_top_logits": first_step}, ("new_ids",))
 
 
 def language_model_losses(loaded, device: str, sentences: tuple[str, ...]) -> TaskOutput:
@@ -253,15 +253,15 @@ def describe_image(loaded, device: str, image_name: str, question: str, max_new_
         return TaskOutput(loaded.head.task, fields, {"logits": logits[:SLICE]}, ("text",))
     inputs.pop("token_type_ids", None)  # BERT-style tokenizers (GIT, BLIP) add them; generate() rejects them
     output = model.generate(
-        **inputs, max_new_tokens=max_new_tokens, do_sample=False, output_scores=True, return_dict_in_generate=True
+        **inputs, max_new_tokens=max_new_tokens, do_sample=False, output_logits=True, return_dict_in_generate=True
     )
     new_ids, prompt = output.sequences[0], inputs.get("input_ids")
     if prompt is not None and len(new_ids) >= prompt.shape[1] and torch.equal(new_ids[: prompt.shape[1]], prompt[0]):
         new_ids = new_ids[prompt.shape[1] :]  # decoder-only models return the prompt first
     decode = getattr(processor, "decode", None) or processor.tokenizer.decode
     text = decode(new_ids, skip_special_tokens=True).strip()
-    first_step = _compact(torch, output.scores[0][0].topk(TOP_K).values, "first-step scores")
-    return TaskOutput(loaded.head.task, {"text": text}, {"first_step_top_scores": first_step}, ("text",))
+    first_step = _compact(torch, output.logits[0][0].topk(TOP_K).values, "first-step logits")
+    return TaskOutput(loaded.head.task, {"text": text}, {"first_step_top_logits": first_step}, ("text",))
 
 
 def _image_text_inputs(processor, photo, question: str):
@@ -290,14 +290,14 @@ def transcribe(loaded, device: str, max_new_tokens: int) -> TaskOutput:
     inputs = _audio_inputs(processor, device)
     if loaded.head.variant == "ctc":
         logits = _compact(torch, model(**inputs).logits[0], "CTC logits")
-        text = processor.batch_decode(logits.argmax(dim=-1)[None])[0]
+        text = loaded.tokenizer.batch_decode(logits.argmax(dim=-1)[None])[0]
         return TaskOutput(loaded.head.task, {"text": text}, {"logits": logits[:4, :SLICE]}, ("text",))
     output = model.generate(
-        **inputs, max_new_tokens=max_new_tokens, do_sample=False, output_scores=True, return_dict_in_generate=True
+        **inputs, max_new_tokens=max_new_tokens, do_sample=False, output_logits=True, return_dict_in_generate=True
     )
-    text = processor.batch_decode(output.sequences, skip_special_tokens=True)[0].strip()
-    first_step = _compact(torch, output.scores[0][0].topk(TOP_K).values, "first-step scores")
-    return TaskOutput(loaded.head.task, {"text": text}, {"first_step_top_scores": first_step}, ("text",))
+    text = loaded.tokenizer.batch_decode(output.sequences, skip_special_tokens=True)[0].strip()
+    first_step = _compact(torch, output.logits[0][0].topk(TOP_K).values, "first-step logits")
+    return TaskOutput(loaded.head.task, {"text": text}, {"first_step_top_logits": first_step}, ("text",))
 
 
 def classify_audio(loaded, device: str) -> TaskOutput:
