@@ -31,7 +31,7 @@ def generate_file(out_dir: Path, model_type: str, task: str, model_id: str, *ext
 def run_generated(files: list[Path], env: dict[str, str], cwd: Path) -> tuple[Counter, list[str], str]:
     """Run the files in ONE pytest subprocess; return (outcome counts, skip reasons, output)."""
     env = {**env, **QUIET_ENV}
-    command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "--noconftest"]
+    command = [sys.executable, "-m", "pytest", "-q", "-rfEs", "-p", "no:cacheprovider", "--noconftest"]
     # Files of the same name live in different folders: import them by path, not as modules of a package.
     command += ["--import-mode=importlib", "-o", "addopts=", *map(str, files)]
     result = subprocess.run(
