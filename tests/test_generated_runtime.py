@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -25,7 +26,6 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from hf_testgen.testing import loading  # noqa: E402
-from hf_testgen.testing.results import append_line  # noqa: E402
 from hf_testgen.testing.settings import RuntimeSettings, Target  # noqa: E402
 
 try:  # tests/ is on sys.path in pytest's default "prepend" import mode
@@ -226,18 +226,17 @@ def test_a_scaled_weight_fails_the_golden_comparison(tiny_bert, base_env, tmp_pa
     assert "drift from the golden" in output and "fill_mask" in output, output[-6000:]
 
 
-def _append_many(path: str, worker: int) -> None:
-    for index in range(200):
-        append_line(path, {"worker": worker, "index": index, "padding": "x" * 2000})
+APPENDER = """
+import sys
+from hf_testgen.testing.results import append_line
+for index in range(200):
+    append_line(sys.argv[1], {"worker": int(sys.argv[2]), "index": index, "padding": "x" * 2000})
+"""
 
 
 def test_results_lines_from_several_processes_never_interleave(tmp_path):
     path = str(tmp_path / "results.jsonl")
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_append_many, args=(path, worker)) for worker in range(4)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(60)
+    workers = [subprocess.Popen([sys.executable, "-c", APPENDER, path, str(worker)]) for worker in range(4)]
+    assert [worker.wait(60) for worker in workers] == [0] * 4
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
     assert sorted((row["worker"], row["index"]) for row in rows) == [(w, i) for w in range(4) for i in range(200)]
