@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", metavar="MODEL_ID", help="use this Hub model id and skip selection")
     parser.add_argument("--revision", metavar="SHA", help="with --model: the commit sha to pin")
     parser.add_argument(
+        "--tiny-model",
+        metavar="MODEL_ID",
+        help="the tiny random test checkpoint of this type (TINY_MODEL_ID); semantic checks skip when it runs",
+    )
+    parser.add_argument(
         "--output-dir",
         type=non_empty_path,
         default=DEFAULT_OUTPUT_DIR,
@@ -129,6 +134,7 @@ def _request(args: argparse.Namespace, name: str) -> GenerationRequest:
         allow_gated=args.allow_gated,
         model=args.model,
         revision=args.revision,
+        tiny_model=args.tiny_model,
         output_dir=args.output_dir,
         force=args.force,
         dry_run=args.dry_run,

