@@ -15,14 +15,13 @@ from typing import Literal
 from . import families, tasks
 from .config import Settings
 from .errors import GenerationError, RegistryError, UsageError
+from .generated_checks import verify_test_files, verify_texts
 from .generator import (
     COMMAND_LINE_SOURCE,
     GenerationSpec,
     command_for,
     output_path,
     render_test,
-    verify_test_files,
-    verify_texts,
     write_test,
 )
 from .records import Framework, Note, validate_model_id, validate_model_type, validate_revision

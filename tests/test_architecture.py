@@ -14,7 +14,7 @@ MAX_MODULE_LINES = 450
 COMMAND_MODULES = {"hf_testgen.cli", "hf_testgen.cli_generate", "hf_testgen.cli_refresh", "hf_testgen.cli_common"}
 RENDERING_MODULES = {"hf_testgen.report"}
 # Modules owned by another branch while it is being changed; strict: the test fails once they fit.
-OVERSIZED_ELSEWHERE = {"generator.py": "issue 8 is reworking generator.py; it is 454 lines here"}
+OVERSIZED_ELSEWHERE: dict[str, str] = {}
 
 
 def module_name(path: Path) -> str:
