@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import tasks
+from .documented import documented_output
 from .errors import GenerationError, UsageError
 from .families import FAMILIES, Head, resolve_head
 from .records import SIZE_METHODS, SOURCES, validate_model_id, validate_model_type, validate_revision
@@ -236,6 +237,7 @@ def _context(spec: GenerationSpec, head: Head) -> dict[str, Any]:
         "header": _header_lines(spec, head),
         "docstring": "Strict loading, real inputs on each device, and what a working model says about them.",
         "test_name": "test_" + spec.task.replace("-", "_"),
+        "documented": documented_output(spec.model_id, spec.task),
     }
 
 

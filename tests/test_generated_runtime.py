@@ -240,3 +240,24 @@ def test_results_lines_from_several_processes_never_interleave(tmp_path):
     assert [worker.wait(60) for worker in workers] == [0] * 4
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
     assert sorted((row["worker"], row["index"]) for row in rows) == [(w, i) for w in range(4) for i in range(200)]
+
+
+# --- outputs transformers documents ----------------------------------------------------------------
+def test_a_checkpoint_that_does_not_give_its_documented_output_fails(tiny_bert, local_hub, base_env, tmp_path):
+    """The file for google-bert/bert-base-uncased replays transformers' sample ("The capital of France
+    is [MASK]." -> "paris"); random weights served under that id fail it, naming both answers."""
+    model_id, sha = "google-bert/bert-base-uncased", "ab" * 20
+    files = {path.name: path.read_bytes() for path in tiny_bert.iterdir() if path.is_file()}
+    local_hub.add_model({"id": model_id, "sha": sha, "pipeline_tag": "fill-mask", "config": {"model_type": "bert"},
+                         "siblings": [{"rfilename": name} for name in sorted(files)], "library_name": "transformers"})
+    for name, content in files.items():
+        local_hub.add_file(model_id, name, content)
+    path = generate_file(tmp_path / "out", "bert", "fill-mask", model_id, "--revision", sha)
+    text = path.read_text(encoding="utf-8")
+    assert 'DOCUMENTED_OUTPUT = "paris"' in text and "BertForMaskedLM.forward code sample" in text
+    counts, _, output = run_generated([path], base_env, tmp_path)
+    assert any("test_documented_output[cpu]" in line for line in failed_lines(output)), output[-3000:]
+    assert "documented 'paris'" in output
+    # the same file run on a local copy (another model than MODEL_ID) skips the claim about MODEL_ID
+    counts, reasons, _ = run_generated([path], {**base_env, "HF_TESTGEN_MODEL_ID": str(tiny_bert)}, tmp_path)
+    assert any("the documented output is google-bert/bert-base-uncased's" in reason for reason in reasons)

@@ -103,6 +103,17 @@ class ModelUnderTest:
     def fill_mask(self, text: str, *, device: str) -> TaskOutput:
         return self.run("fill_mask", device, text)
 
+    def documented_answer(self, inputs: tuple[str, ...], *, device: str) -> str:
+        """The answer transformers' code sample reads off for the task: the top word, the label, the span."""
+        task = self.target.task
+        if task == "fill-mask":
+            return self.fill_mask(inputs[0], device=device).top_words[0]
+        if task == "text-classification":
+            return self.classify_texts(inputs[:1], device=device).labels[0]
+        if task == "question-answering":
+            return self.answer_question(inputs[0], inputs[1], device=device).answer
+        raise ValueError(f"transformers documents no sample output for {task!r} that this runtime replays")
+
     def classify_texts(self, texts: tuple[str, ...], *, device: str) -> TaskOutput:
         return self.run("classify_texts", device, tuple(texts))
 

@@ -9,6 +9,8 @@ its tests ask for these fixtures:
 - `record_result`: call it with a test's output: device parity against cpu, goldens, results line.
 - `semantic`: skips, with the reason, on a tiny random checkpoint or with HF_TESTGEN_SEMANTIC=0;
   the test's outcome becomes the "semantic" verdict of the results line.
+- `documented`: `semantic`, and only when the model under test is the file's MODEL_ID: the output
+  transformers documents for that checkpoint (DOCUMENTED_OUTPUT) is a claim about it alone.
 """
 
 from __future__ import annotations
@@ -84,6 +86,15 @@ def semantic(loaded_model, device, hf_testgen_settings) -> DeviceRecord:
         record.semantic = "skipped"
         pytest.skip(reason)
     return record
+
+
+@pytest.fixture
+def documented(loaded_model, semantic) -> DeviceRecord:
+    """Like `semantic`, and only for the pinned MODEL_ID: a documented output is a claim about it."""
+    target = loaded_model.target
+    if target.model_id != target.pinned_model_id:
+        pytest.skip(f"the documented output is {target.pinned_model_id}'s; this run tests {target.model_id}")
+    return semantic
 
 
 @pytest.hookimpl(hookwrapper=True)
