@@ -3,7 +3,7 @@
 The measured figures live in their own section next to the published metrics::
 
     "measured": {"org/model": [
-        {"revision": "<sha>" | null, "task": "fill-mask", "dtype": "float32" | null,
+        {"model_type": "bert", "revision": "<sha>" | null, "task": "fill-mask", "dtype": "float32" | null,
          "device": "cuda", "gpu_name": "NVIDIA H200" | null, "hardware": "cuda:NVIDIA H200",
          "runs": 3, "load_seconds": 1.2, "inference_seconds": 0.05,      # medians of the samples
          "peak_memory_mb": 812.0, "peak_memory_method": "torch.cuda.max_memory_allocated",  # the largest
@@ -118,6 +118,7 @@ def summarise(entry: dict[str, Any]) -> dict[str, Any]:
 
 def _new_entry(line: ResultLine) -> dict[str, Any]:
     return {
+        "model_type": line.model_type,
         "revision": line.revision,
         "task": line.task,
         "dtype": line.dtype,
