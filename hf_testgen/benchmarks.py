@@ -9,6 +9,13 @@ Schema (version 1)::
 
 A metric is compared only among the candidates being ranked: the best of them gets the full
 bonus, the worst none, so the scale of the metric does not matter.
+
+The optional `"measured"` section holds what the generated tests measured (written by
+`results_merge`, `find_models.py --merge-results`): per model id, revision and hardware, the
+median load and inference seconds and the peak memory. Selection reads two things from it: the
+peak memory, for the hardware fit, when it measures the model alone (`MODEL_MEMORY_METHODS`: CUDA's
+allocator peak; a process's peak RSS also counts Python, torch and every other model the process
+loaded); and the cpu inference latency, as a lower-is-better metric for cpu hardware.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from .errors import RegistryError
 from .files import DataFileError, read_data_file
 
 SCHEMA_VERSION = 1
+MODEL_MEMORY_METHODS = frozenset({"torch.cuda.max_memory_allocated"})
+MEASURED_LATENCY_METRIC = "measured_cpu_inference_seconds"
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,44 @@ class BenchmarkResult:
         return task_ok and hardware_ok
 
 
+@dataclass(frozen=True)
+class MeasuredRun:
+    """The generated tests' figures for one model, revision, hardware, task and dtype (medians over `runs`)."""
+
+    model_id: str
+    revision: str | None
+    task: str | None
+    device: str
+    hardware: str  # "cpu", "mps", "cuda:<GPU name>"
+    runs: int
+    load_seconds: float
+    inference_seconds: float
+    peak_memory_mb: float | None
+    peak_memory_method: str | None
+    date: str
+    dtype: str | None = None
+
+    @property
+    def kind(self) -> str | None:
+        """The hardware-profile kind the figures apply to ("cpu", "gpu"; None for mps)."""
+        return {"cpu": "cpu", "cuda": "gpu"}.get(self.device)
+
+    @property
+    def measures_the_model(self) -> bool:
+        """Whether the peak memory is the model's own (not a whole process's), so it can decide a fit."""
+        return self.peak_memory_mb is not None and self.peak_memory_method in MODEL_MEMORY_METHODS
+
+    def describe(self) -> str:
+        revision = f"revision {self.revision[:12]}" if self.revision else "unpinned revision"
+        return f"{self.peak_memory_method} on {self.hardware}, {revision}, {self.runs} run(s), {self.date}"
+
+    def as_latency(self) -> BenchmarkResult:
+        return BenchmarkResult(
+            task=self.task or "", hardware="cpu", metric=MEASURED_LATENCY_METRIC, value=self.inference_seconds,
+            higher_is_better=False, source="measured (benchmarks.json measured)", date=self.date,
+        )
+
+
 class Benchmarks:
     """Results per model id, parsed only when needed.
 
@@ -53,6 +100,15 @@ class Benchmarks:
         self._path = path
         self._text = text
         self._parsed: dict[str, tuple[BenchmarkResult, ...]] = {}
+        self._measured_raw: dict[str, Any] = {}
+        self._measured: dict[str, tuple[MeasuredRun, ...]] = {}
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Benchmarks:
+        """From an already decoded file (tests, merges)."""
+        benchmarks = cls(document.get("models", {}))
+        benchmarks._measured_raw = document.get("measured") or {}
+        return benchmarks
 
     def _models(self) -> dict[str, Any]:
         if self._raw is None:
@@ -64,7 +120,10 @@ class Benchmarks:
                 raw.get("models"), dict
             ):
                 raise RegistryError(self._path, f"expected {{'schema_version': {SCHEMA_VERSION}, 'models': {{...}}}}")
-            self._raw = raw["models"]
+            measured = raw.get("measured") or {}
+            if not isinstance(measured, dict):
+                raise RegistryError(self._path, "'measured' is not an object")
+            self._raw, self._measured_raw = raw["models"], measured
         return self._raw
 
     def for_model(self, model_id: str) -> tuple[BenchmarkResult, ...]:
@@ -76,8 +135,41 @@ class Benchmarks:
         if model_id not in self._parsed:
             if self._raw is None and f'"{model_id}"' not in self._text:
                 return ()
-            self._parsed[model_id] = _parse_rows(model_id, self._models().get(model_id, ()), self._path)
+            rows = _parse_rows(model_id, self._models().get(model_id, ()), self._path)
+            self._parsed[model_id] = rows + _latest_cpu_latency(self.measured_for(model_id))
         return self._parsed[model_id]
+
+    def measured_for(self, model_id: str) -> tuple[MeasuredRun, ...]:
+        """What the generated tests measured for `model_id` (empty when nothing).
+
+        Raises:
+            RegistryError: the file or this model's measured entries do not follow the schema.
+        """
+        if model_id not in self._measured:
+            if self._raw is None and f'"{model_id}"' not in self._text:
+                return ()
+            self._models()
+            self._measured[model_id] = _parse_measured(model_id, self._measured_raw.get(model_id, ()), self._path)
+        return self._measured[model_id]
+
+    def measured_peak(self, model_id: str, revision: str | None, kind: str | None) -> MeasuredRun | None:
+        """The largest measured peak memory of the model itself on `kind` hardware (any kind when None).
+
+        A run of another revision does not count when the candidate's revision is known: other
+        weights. The largest figure wins, so a fit is never decided by the luckiest run.
+        """
+        try:
+            runs = self.measured_for(model_id)
+        except RegistryError:  # a malformed entry must not break selection; it just decides nothing
+            return None
+        usable = [
+            run
+            for run in runs
+            if run.measures_the_model
+            and (kind is None or run.kind == kind)
+            and (revision is None or run.revision == revision)
+        ]
+        return max(usable, key=lambda run: (run.peak_memory_mb or 0.0, run.hardware), default=None)
 
     def model_ids(self) -> list[str]:
         return sorted(self._models())
@@ -126,3 +218,34 @@ def _parse_rows(model_id: str, rows: Any, path: Path | None) -> tuple[BenchmarkR
         )
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise RegistryError(path, f"models.{model_id}: bad result ({err})") from None
+
+
+def _latest_cpu_latency(runs: tuple[MeasuredRun, ...]) -> tuple[BenchmarkResult, ...]:
+    """The newest cpu run per task, as a latency metric (one value per metric and task)."""
+    newest: dict[str | None, MeasuredRun] = {}
+    for run in sorted((r for r in runs if r.device == "cpu"), key=lambda r: (r.date, r.revision or "")):
+        newest[run.task] = run
+    return tuple(run.as_latency() for run in newest.values())
+
+
+def _parse_measured(model_id: str, entries: Any, path: Path | None) -> tuple[MeasuredRun, ...]:
+    try:
+        return tuple(
+            MeasuredRun(
+                model_id=model_id,
+                revision=entry.get("revision"),
+                task=entry.get("task"),
+                device=str(entry["device"]),
+                hardware=str(entry["hardware"]),
+                runs=int(entry["runs"]),
+                load_seconds=float(entry["load_seconds"]),
+                inference_seconds=float(entry["inference_seconds"]),
+                peak_memory_mb=None if entry.get("peak_memory_mb") is None else float(entry["peak_memory_mb"]),
+                peak_memory_method=entry.get("peak_memory_method"),
+                date=str(entry.get("date", "")),
+                dtype=entry.get("dtype"),
+            )
+            for entry in entries
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise RegistryError(path, f"measured.{model_id}: bad entry ({err})") from None

@@ -88,14 +88,18 @@ def lookup_main(argv: Sequence[str] | None = None) -> int:
             "  python test_model_lookup_advanced.py --model-type bert\n"
             "  python test_model_lookup_advanced.py --model-type llama --hardware cpu-small\n"
             "  python test_model_lookup_advanced.py --detect-hardware\n"
-            "  python test_model_lookup_advanced.py --list-tasks"
+            "  python test_model_lookup_advanced.py --list-tasks\n"
+            "  python test_model_lookup_advanced.py --coverage results.jsonl junit-*.xml --html coverage.html"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from .cli_results import add_coverage_args
+
     add_selection_args(parser)
     parser.add_argument("--detect-hardware", action="store_true", help="show this machine and its profile")
     parser.add_argument("--list-tasks", action="store_true", help="list tasks and their model types")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    add_coverage_args(parser)
     args = parser.parse_args(argv)
     return run_guarded(lambda: _lookup_body(parser, args))
 
@@ -103,6 +107,10 @@ def lookup_main(argv: Sequence[str] | None = None) -> int:
 def _lookup_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from . import report
 
+    if args.coverage or args.html or args.markdown:
+        from .cli_results import coverage_main_body
+
+        return coverage_main_body(parser, args)
     if args.detect_hardware and not args.model_type:
         return report.print_detected_hardware(as_json=args.json)
     if args.list_tasks:
@@ -139,6 +147,7 @@ def _list_tasks(args: argparse.Namespace) -> int:
 
 def find_main(argv: Sequence[str] | None = None) -> int:
     from .cli_refresh import VERIFY_REGISTRY, add_refresh_args  # the refresh machinery is for this command only
+    from .cli_results import add_merge_args
 
     parser = Parser(
         prog="find_models.py",
@@ -147,7 +156,8 @@ def find_main(argv: Sequence[str] | None = None) -> int:
             "examples:\n"
             "  python find_models.py --model-type bert --task fill-mask --limit 5\n"
             "  python find_models.py --verify google-bert/bert-base-uncased\n"
-            "  python find_models.py --update-registry --model-type bert --model-type gpt2 --summary changes.md"
+            "  python find_models.py --update-registry --model-type bert --model-type gpt2 --summary changes.md\n"
+            "  python find_models.py --merge-results shard-*/results.jsonl --benchmarks benchmarks.json"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -164,6 +174,7 @@ def find_main(argv: Sequence[str] | None = None) -> int:
     )
     add_registry_arg(parser)
     add_refresh_args(parser)
+    add_merge_args(parser)
     args = parser.parse_args(argv)
     return run_guarded(lambda: _find_body(parser, args))
 
@@ -171,8 +182,11 @@ def find_main(argv: Sequence[str] | None = None) -> int:
 def _find_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from . import report
     from .cli_refresh import refresh_main_body, wants_refresh_body
+    from .cli_results import merge_main_body, wants_merge
 
     settings = settings_from(args)
+    if wants_merge(args):
+        return merge_main_body(parser, args, settings)
     if wants_refresh_body(args):
         return refresh_main_body(parser, args, settings)
     if args.verify:

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
 from .config import Settings
-from .errors import HfTestgenError, HubUnavailableError, NoModelFitsError, RegistryError, UsageError
+from .errors import (
+    HfTestgenError,
+    HubUnavailableError,
+    NoModelFitsError,
+    RegistryError,
+    ResultsFormatError,
+    UsageError,
+)
 from .hardware import HARDWARE_PROFILES
 from .records import Framework
 from .text import terminal_safe
@@ -30,6 +37,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ERROR_EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (UsageError, EXIT_USAGE),
     (NoModelFitsError, EXIT_USAGE),
+    (ResultsFormatError, EXIT_USAGE),  # a malformed results line: bad input, like bad usage
     (RegistryError, EXIT_FAILED),
     (HubUnavailableError, EXIT_FAILED),
     (HfTestgenError, EXIT_FAILED),

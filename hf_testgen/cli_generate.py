@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  python test_generator_fixed.py --generate t5 --task translation --max-size 300 --verify\n"
             "  python test_generator_fixed.py --batch-generate bert,gpt2,t5 --output-dir tests/generated\n"
             "  python test_generator_fixed.py --all --hardware cpu-small\n"
+            "  python test_generator_fixed.py --all --shard 2/4 --output-dir shard-2\n"
             "  python test_generator_fixed.py --generate bert --model prajjwal1/bert-tiny --dry-run\n"
             "  python test_generator_fixed.py --list-families"
         ),
@@ -85,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--verify", action="store_true", help="check each file parses, passes ruff and pytest collects it"
     )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="with --all or --batch-generate: only shard I of N (stable by model type; balanced by the "
+        "measured seconds in benchmarks.json when it has them)",
+    )
     return parser
 
 
@@ -107,6 +114,8 @@ def _body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("--revision needs --model (a selected model is pinned to its own revision)")
     if args.model is not None and not single:
         parser.error("--model works with --generate TYPE only")
+    if args.shard and single:
+        parser.error("--shard I/N works with --all or --batch-generate")
     settings = settings_from(args)
     if single:
         outcome = generate(_request(args, clean_name(single)), settings)
@@ -120,7 +129,21 @@ def _body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     notes: list[Note] = []
     names = all_model_types(settings, notes) if args.all else _batch_names(args.batch_generate)
     print_notes(notes, explain=False)
+    if args.shard:
+        names = _shard(names, args.shard, settings)
     return _run_batch(names, args, settings)
+
+
+def _shard(names: list[str], text: str, settings: Settings) -> list[str]:
+    """This job's part of the batch (see `shards`), announced on stderr so a CI log shows the split."""
+    from .shards import parse_shard, seconds_from_file, shard_of
+
+    index, count = parse_shard(text)
+    seconds = seconds_from_file(settings.benchmarks_path)
+    mine = shard_of(names, index, count, seconds)
+    how = "balanced by measured seconds" if seconds else "by a hash of the type"
+    print(f"shard {index}/{count}: {len(mine)} of {len(names)} model types ({how})", file=sys.stderr)
+    return mine
 
 
 def _request(args: argparse.Namespace, name: str) -> GenerationRequest:

@@ -69,6 +69,15 @@ class RegistryError(HfTestgenError, ValueError):
         self.problem = problem
 
 
+class ResultsFormatError(HfTestgenError, ValueError):
+    """A results file (HF_TESTGEN_RESULTS lines, junit XML) cannot be used; `.place` is file[:line]."""
+
+    def __init__(self, place: str, problem: str) -> None:
+        super().__init__(f"{place}: {problem}")
+        self.place = place
+        self.problem = problem
+
+
 # --- selection -----------------------------------------------------------------------------
 class LevelSkipped(HfTestgenError):
     """A level of the selection chain gave no answer; the message is recorded as a note.

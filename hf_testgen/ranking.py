@@ -8,7 +8,8 @@ Ranking score (higher is better)::
           + 0.5 * recency            # 1 if modified today, falling linearly to 0 at two years
           + 1.0 * direct_evidence    # 1 if the checkpoint itself (tag, architectures) names the task's head
           + 2.0 * benchmark          # 0..1: mean position between the worst and best candidate on
-                                     # each benchmarks.json metric for this task and hardware
+                                     # each benchmarks.json metric for this task and hardware (on cpu
+                                     # hardware this includes the generated tests' measured latency)
 
 Downloads dominate: likes, trending and recency together add at most about 2.1 for any realistic
 figures (100k likes, trending 1000), less than the 2.18 of 150 times the downloads, so a checkpoint
@@ -21,10 +22,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from .benchmarks import BenchmarkResult, Benchmarks
+from .benchmarks import BenchmarkResult, Benchmarks, MeasuredRun
 from .errors import RegistryError
 from .fitness import task_fitness
 from .records import Framework, ModelCandidate, RejectionKind
@@ -49,6 +50,14 @@ class Constraints:
     size_limit_label: str = ""  # e.g. "the cpu-small profile", "--max-size" or "this machine (...)"
     allow_gated: bool = False
     model_type: str | None = None  # whose head classes the task filter looks for
+    # benchmarks.json's measured peak memory decides the fit when recorded for this hardware kind
+    measured: Benchmarks | None = field(default=None, compare=False)
+    hardware_kind: str | None = None  # "cpu", "gpu", or None (a bare --max-size: any kind's figure)
+
+    def measured_peak(self, candidate: ModelCandidate) -> MeasuredRun | None:
+        if self.measured is None or self.max_size_mb is None:
+            return None
+        return self.measured.measured_peak(candidate.model_id, candidate.sha, self.hardware_kind)
 
 
 def task_rejection(candidate: ModelCandidate, constraints: Constraints) -> str | None:
@@ -57,11 +66,50 @@ def task_rejection(candidate: ModelCandidate, constraints: Constraints) -> str |
 
 
 def size_rejection(candidate: ModelCandidate, constraints: Constraints) -> str | None:
-    """A hard limit is passed only by an exact size or an upper bound that fits, never by an estimate."""
-    limit, size = constraints.max_size_mb, candidate.size
+    """A hard limit is passed by a measured peak memory that fits, or by an exact size or an upper
+    bound that fits, never by an estimate; a measured peak memory over the limit fails it.
+
+    The measured figure (the model on this kind of hardware, see `benchmarks.MeasuredRun`) is what
+    running the test really took, so it overrides an estimate; it never overrides exact or
+    upper-bound weights that are already over the limit.
+    """
+    limit = constraints.max_size_mb
     if limit is None:
         return None
     of_limit = f"the {limit:,.0f} MB limit of {constraints.size_limit_label}"
+    measured = constraints.measured_peak(candidate)
+    if measured is not None and measured.peak_memory_mb > limit:
+        return f"measured peak memory {measured.peak_memory_mb:,.0f} MB ({measured.describe()}) exceeds {of_limit}"
+    by_weights = _weights_rejection(candidate, limit, of_limit)
+    if measured is not None and by_weights is not None and _is_estimate(candidate):
+        return None  # the measurement shows it fits; `measured_fit_text` says so
+    return by_weights
+
+
+def measured_fit_text(candidate: ModelCandidate, constraints: Constraints) -> str | None:
+    """Why a candidate passed the size filter on a measured figure, or None when no measurement applied."""
+    measured = constraints.measured_peak(candidate)
+    if measured is None or constraints.max_size_mb is None or measured.peak_memory_mb > constraints.max_size_mb:
+        return None
+    limit = constraints.max_size_mb
+    text = (
+        f"size: measured peak memory {measured.peak_memory_mb:,.0f} MB ({measured.describe()}) fits the "
+        f"{limit:,.0f} MB limit of {constraints.size_limit_label}"
+    )
+    if _is_estimate(candidate):
+        size = candidate.size
+        weights = f"only estimated ({size.mb:,.0f} MB from {size.method})" if size else "unknown"
+        return f"{text}; its weight size is {weights}, so the measured figure decided"
+    return f"{text}; its weight size fits too"
+
+
+def _is_estimate(candidate: ModelCandidate) -> bool:
+    return candidate.size is None or candidate.size.bound == "estimate"
+
+
+def _weights_rejection(candidate: ModelCandidate, limit: float, of_limit: str) -> str | None:
+    """The weight-size rule: only an exact size or an upper bound that fits passes."""
+    size = candidate.size
     if size is None:
         return f"size unknown, so it cannot be shown to fit {of_limit}"
     if size.bound == "estimate":
@@ -148,6 +196,7 @@ def benchmark_scores(
     task: str | None,
     hardware_kind: str | None = None,
     profile: str | None = None,
+    exclude_metrics: frozenset[str] = frozenset(),
 ) -> dict[str, float]:
     """0..1 per candidate: its mean normalised position on each applicable metric."""
     by_metric: dict[str, dict[str, BenchmarkResult]] = {}
@@ -157,7 +206,7 @@ def benchmark_scores(
         except RegistryError:  # a malformed row must not break selection; it just earns no bonus
             results = ()
         for result in results:
-            if result.applies_to(task, hardware_kind, profile):
+            if result.metric not in exclude_metrics and result.applies_to(task, hardware_kind, profile):
                 by_metric.setdefault(result.metric, {})[candidate.model_id] = result
     positions: dict[str, list[float]] = {}
     for results in by_metric.values():
@@ -201,10 +250,19 @@ def rank(
     hardware_kind: str | None = None,
     profile: str | None = None,
     model_type: str | None = None,
+    exclude_metrics: frozenset[str] = frozenset(),
 ) -> list[ModelCandidate]:
-    """Candidates best first (see the module docstring for the formula)."""
+    """Candidates best first (see the module docstring for the formula); `exclude_metrics` shows
+    what the order would be without some benchmark metrics (--explain)."""
     bench = (
-        benchmark_scores(candidates, benchmarks, task=task, hardware_kind=hardware_kind, profile=profile)
+        benchmark_scores(
+            candidates,
+            benchmarks,
+            task=task,
+            hardware_kind=hardware_kind,
+            profile=profile,
+            exclude_metrics=exclude_metrics,
+        )
         if benchmarks is not None
         else {}
     )

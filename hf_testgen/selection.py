@@ -24,12 +24,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import tasks
-from .benchmarks import Benchmarks, load_benchmarks
+from .benchmarks import MEASURED_LATENCY_METRIC, BenchmarkResult, Benchmarks, load_benchmarks
 from .config import Settings
 from .errors import HubUnavailableError, LevelSkipped, NoModelFitsError, RegistryError, UsageError
 from .fitness import task_fitness
 from .hardware import HARDWARE_PROFILES, machine_limit
-from .ranking import Constraints, partition, rank
+from .ranking import Constraints, measured_fit_text, partition, rank
 from .records import Framework, ModelCandidate, Note, Rejection, RejectionKind, Selection, Source, validate_model_id
 from .registry import Registry, TinyModel, load_registry
 from .static_defaults import static_default
@@ -83,12 +83,43 @@ class _Chain:
             model_type=self.model_type,
         )
 
+    def note_measured_latency(self, ranked: list[ModelCandidate]) -> None:
+        """--explain: name the measured cpu latencies the ranking counted, and whether they decided the winner."""
+        if len(ranked) < 2:
+            return
+        figures = {
+            candidate.model_id: result.value
+            for candidate in ranked
+            for result in _results_or_none(self.benchmarks, candidate.model_id)
+            if result.metric == MEASURED_LATENCY_METRIC
+            and result.applies_to(self.task, self.hardware_kind, self.constraints_profile)
+        }
+        if not figures:
+            return
+        without = rank(
+            ranked,
+            task=self.task,
+            now=self.now,
+            benchmarks=self.benchmarks,
+            hardware_kind=self.hardware_kind,
+            profile=self.constraints_profile,
+            model_type=self.model_type,
+            exclude_metrics=frozenset({MEASURED_LATENCY_METRIC}),
+        )
+        listed = ", ".join(f"{model_id} {value:.3g} s" for model_id, value in sorted(figures.items()))
+        if without[0].model_id != ranked[0].model_id:
+            verdict = f"it decided: {ranked[0].model_id} ranks first, {without[0].model_id} would without it"
+        else:
+            verdict = "the top of the order is the same without it"
+        self.notes.append(Note("info", f"ranking: measured cpu inference latency counted ({listed}); {verdict}"))
+
     def choose(self, candidates: list[ModelCandidate]) -> ModelCandidate | None:
         """Filter and rank; remember every candidate and the first reason each was rejected."""
         self.seen.extend(candidates)
         kept, rejected = partition(candidates, self.constraints)
         self.reject(rejected)
         ranked = self.rank(kept)
+        self.note_measured_latency(ranked)
         for candidate in ranked[1:]:
             self.rejected.setdefault(candidate.model_id, ("ranked", f"ranked below {ranked[0].model_id}"))
         return ranked[0] if ranked else None
@@ -227,7 +258,13 @@ def hardware_kind(request: SelectionRequest) -> str | None:
     return None
 
 
-def build_constraints(request: SelectionRequest, task: str | None, model_type: str | None = None) -> Constraints:
+def build_constraints(
+    request: SelectionRequest,
+    task: str | None,
+    model_type: str | None = None,
+    *,
+    measured: Benchmarks | None = None,
+) -> Constraints:
     """The hard filters: the smaller of the profile's limit and --max-size wins; with neither, this machine's.
 
     Raises:
@@ -252,6 +289,8 @@ def build_constraints(request: SelectionRequest, task: str | None, model_type: s
         size_limit_label=label,
         allow_gated=request.allow_gated,
         model_type=model_type,
+        measured=measured,
+        hardware_kind=hardware_kind(request),
     )
 
 
@@ -267,13 +306,14 @@ def prepare_chain(request: SelectionRequest, settings: Settings, *, now: datetim
     task = tasks.canonical_task(request.task) if request.task else tasks.default_task(model_type)
     if task is not None:
         tasks.check_task(model_type, task)
+    benchmarks = _benchmarks_or_warning(settings, notes)
     chain = _Chain(
         model_type=model_type,
         task=task,
-        constraints=build_constraints(request, task, model_type),
+        constraints=build_constraints(request, task, model_type, measured=benchmarks),
         settings=settings,
         now=now or datetime.now(timezone.utc),
-        benchmarks=_benchmarks_or_warning(settings, notes),
+        benchmarks=benchmarks,
         registry=registry,
         notes=notes,
         constraints_profile=request.hardware if request.hardware in HARDWARE_PROFILES else None,
@@ -300,6 +340,14 @@ def select(request: SelectionRequest, settings: Settings, *, now: datetime | Non
             continue
         return make_selection(chain, chosen, source)
     raise no_fit_error(chain)
+
+
+def _results_or_none(benchmarks: Benchmarks, model_id: str) -> tuple[BenchmarkResult, ...]:
+    """A malformed row earns no bonus in the ranking (see `ranking.benchmark_scores`), and no note here."""
+    try:
+        return benchmarks.for_model(model_id)
+    except RegistryError:
+        return ()
 
 
 def _registry_or_warning(settings: Settings, notes: list[Note]) -> Registry | None:
@@ -335,7 +383,10 @@ def make_selection(chain: _Chain, chosen: ModelCandidate, source: Source) -> Sel
     tiny = next(iter(_tiny_models(chain)), None)
     chain.rejected.pop(chosen.model_id, None)
     size = chosen.size
-    if size is not None and size.bound == "estimate":
+    measured_fit = measured_fit_text(chosen, chain.constraints)
+    if measured_fit:
+        chain.notes.append(Note("info", measured_fit))
+    elif size is not None and size.bound == "estimate":
         text = f"size: {size.mb:,.0f} MB is only estimated from {size.method}; no size limit applied"
         chain.notes.append(Note("info", text))
     return Selection(

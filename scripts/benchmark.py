@@ -6,11 +6,16 @@
    path divided by that of `python -c pass` [<= 5x], and whether torch or huggingface_hub's
    HTTP layer were imported on that path [neither].
 3. HTTP requests per API-level selection, counted by the local Hub server [exactly 1].
+4. Wall time of the tiny-model generated suite (tests/suite_runs.py: every tiny type, served by
+   the local Hub, weights cached by a first run) serially and with `pytest -n 2 --dist loadfile`,
+   and their ratio [-n 2 faster on a 2-core machine]. Skipped with --no-suite or without torch.
+5. `find_models.py --merge-results` on 10,000 result lines (100 models x 2 devices x 50 runs)
+   into a copy of the shipped benchmarks.json, and the rerun that changes nothing.
 
 Speed targets live here, not in timed unit tests. Bytecode is cached in a temporary folder
 for the command timings (like an installed package), whatever PYTHONDONTWRITEBYTECODE says.
 
-Usage: python scripts/benchmark.py [--rounds N] [--runs N]
+Usage: python scripts/benchmark.py [--rounds N] [--runs N] [--no-suite]
 """
 
 from __future__ import annotations
@@ -114,14 +119,89 @@ def api_requests() -> None:
     print(f"Hub requests per API-level selection over {len(cases)} selections: {counts} (target: exactly 1 each)")
 
 
+def suite_parallel_ratio(rounds: int = 2) -> None:
+    import shutil
+
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+        import xdist  # noqa: F401
+    except ImportError as err:
+        print(f"tiny-model suite serial vs -n 2: skipped ({err})")
+        return
+    from conftest import HUB_ENV_DROPPED, wait_until_healthy
+    from hubserver import LocalHub
+    from suite_runs import build_and_serve, generate, run_suite
+
+    work = Path(tempfile.mkdtemp(prefix="hf-testgen-suite-"))
+    try:
+        with LocalHub() as hub:
+            wait_until_healthy(hub.url)
+            build_and_serve(hub, work / "tiny")
+            files = generate(work / "generated")
+            env = {k: v for k, v in os.environ.items() if k not in HUB_ENV_DROPPED}
+            env.update(HF_ENDPOINT=hub.url, HF_HUB_DISABLE_TELEMETRY="1", HF_HOME=str(work / "hf_home"))
+            warm = run_suite(files, env, work / "warm")  # downloads into the cache; not counted
+            assert warm.returncode == 0, warm.output[-3000:]
+            serial_runs, parallel_runs = [], []
+            for round_index in range(rounds):  # alternated, best of each: other load on the machine is noise
+                serial_runs.append(run_suite(files, env, work / f"serial-{round_index}"))
+                parallel_runs.append(run_suite(files, env, work / f"parallel-{round_index}", workers=2))
+            assert all(run.returncode == 0 for run in serial_runs + parallel_runs), parallel_runs[-1].output[-3000:]
+            serial = min(serial_runs, key=lambda run: run.seconds)
+            parallel = min(parallel_runs, key=lambda run: run.seconds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(
+        f"tiny-model suite ({len(files)} files, weights cached, best of {rounds}): serial {serial.seconds:.1f} s, "
+        f"-n 2 --dist loadfile {parallel.seconds:.1f} s: ratio {serial.seconds / parallel.seconds:.2f}x "
+        f"on {os.cpu_count()} cores (target: -n 2 faster)"
+    )
+
+
+def merge_time(lines: int = 10_000) -> None:
+    import json
+    import shutil
+
+    from hf_testgen.results_merge import merge_results_files
+
+    with tempfile.TemporaryDirectory() as folder:
+        results, bench = Path(folder) / "results.jsonl", Path(folder) / "benchmarks.json"
+        shutil.copyfile(ROOT / "benchmarks.json", bench)
+        with results.open("w", encoding="utf-8") as handle:
+            for n in range(lines):
+                row = {
+                    "model_type": f"type{n % 100}", "task": "fill-mask", "model_id": f"org/model-{n % 100}",
+                    "revision": f"{n % 100:040x}", "device": ("cpu", "cuda")[n // 100 % 2],
+                    "load_seconds": 1 + n % 7 / 10, "inference_seconds": 0.1 + n % 11 / 100,
+                    "peak_memory_mb": 500.0 + n % 13, "peak_memory_method": "ru_maxrss", "torch": "2.13.0",
+                    "transformers": "5.0.0", "python": "3.12.0", "date": f"2026-01-{1 + n // 200 % 28:02d}",
+                }  # fmt: skip
+                handle.write(json.dumps(row) + "\n")
+        started = time.perf_counter()
+        report = merge_results_files(bench, [results])
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        again = merge_results_files(bench, [results])
+        rerun = time.perf_counter() - started
+    print(
+        f"merge {report.lines:,} result lines into benchmarks.json: {first:.2f} s "
+        f"({report.entries} entries); the rerun changes nothing: {rerun:.2f} s, written={again.written}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="rounds over all model types (default 5)")
     parser.add_argument("--runs", type=int, default=15, help="runs of each command (default 15)")
+    parser.add_argument("--no-suite", action="store_true", help="skip the tiny-model suite timing (minutes)")
     args = parser.parse_args()
     in_process(args.rounds)
     command_ratio(args.runs)
     api_requests()
+    merge_time()
+    if not args.no_suite:
+        suite_parallel_ratio()
     return 0
 
 

@@ -11,7 +11,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "hf_testgen"
 MAX_MODULE_LINES = 450
 # The command layer: argparse, printing, exit codes. Nothing else in the package may import these.
-COMMAND_MODULES = {"hf_testgen.cli", "hf_testgen.cli_generate", "hf_testgen.cli_refresh", "hf_testgen.cli_common"}
+COMMAND_MODULES = {"hf_testgen.cli", "hf_testgen.cli_generate", "hf_testgen.cli_refresh", "hf_testgen.cli_common",
+                   "hf_testgen.cli_results"}
 RENDERING_MODULES = {"hf_testgen.report"}
 # Modules owned by another branch while it is being changed; strict: the test fails once they fit.
 OVERSIZED_ELSEWHERE: dict[str, str] = {}

@@ -1,0 +1,158 @@
+"""`HF_TESTGEN_RESULTS` lines read back: one typed `ResultLine` per JSON line, checked at the edge.
+
+Generated tests append one JSON object per model and device that ran (see the `_record` helper of
+the generated files, and `hf_testgen.testing`'s results line). Both writers share the keys below;
+the plugin adds the dtype and the semantic / golden / parity verdicts, and a GPU name or a date
+when it has them. Unknown keys are kept in `extra`, so the writers can grow without breaking the
+readers; a line that is not a JSON object, or lacks a required key, is an error naming file:line.
+
+A leaf above `files` and `errors`: merge (`results_merge`) and the coverage matrix read through here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ResultsFormatError
+from .files import DataFileError, read_data_file
+
+MAX_RESULTS_FILE_BYTES = 256 * 1024 * 1024  # a line is ~500 bytes: half a million runs per file
+REQUIRED_TEXT = ("model_type", "model_id", "device")
+REQUIRED_SECONDS = ("load_seconds", "inference_seconds")
+OPTIONAL_TEXT = (
+    "task",
+    "revision",
+    "dtype",
+    "peak_memory_method",
+    "semantic",
+    "golden",
+    "parity",
+    "torch",
+    "transformers",
+    "hf_testgen",
+    "python",
+    "gpu_name",
+    "date",
+)
+VERSION_KEYS = ("hf_testgen", "python", "torch", "transformers")
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One run of one generated test on one device, as its results line says."""
+
+    # --- what ran, and where
+    model_type: str
+    model_id: str
+    device: str  # "cpu", "cuda", "mps"
+    task: str | None = None
+    revision: str | None = None
+    dtype: str | None = None
+    gpu_name: str | None = None
+    # --- the measurements
+    load_seconds: float = 0.0
+    inference_seconds: float = 0.0
+    peak_memory_mb: float | None = None
+    peak_memory_method: str | None = None
+    # --- the verdicts (issue 8's plugin; None from older files)
+    semantic: str | None = None
+    golden: str | None = None
+    parity: str | None = None
+    max_device_diff: float | None = None
+    # --- the libraries
+    torch: str | None = None
+    transformers: str | None = None
+    hf_testgen: str | None = None
+    python: str | None = None
+    date: str | None = None  # when the writer says; the merge stamps lines that do not
+    # --- where it came from
+    digest: str = ""  # of the line's canonical JSON: the same run merged twice counts once
+    place: str = ""  # "file:line", for messages
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def hardware(self) -> str:
+        """The hardware key of benchmarks.json: the device kind, and the GPU's name when known."""
+        if self.device == "cuda":
+            return f"cuda:{self.gpu_name or 'unknown GPU'}"
+        return self.device
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {key: value for key in VERSION_KEYS if (value := getattr(self, key)) is not None}
+
+
+def parse_line(text: str, place: str) -> ResultLine:
+    """One results line → a record.
+
+    Raises:
+        ResultsFormatError: not a JSON object, a required key missing, or a value of the wrong type.
+    """
+    try:
+        row = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ResultsFormatError(place, f"not JSON ({err.msg} at column {err.colno})") from None
+    if not isinstance(row, dict):
+        raise ResultsFormatError(place, f"expected a JSON object, got {type(row).__name__}")
+    values: dict[str, Any] = {}
+    for key in REQUIRED_TEXT:
+        values[key] = _text(row, key, place, required=True)
+    for key in REQUIRED_SECONDS:
+        values[key] = _number(row, key, place, required=True)
+    for key in OPTIONAL_TEXT:
+        values[key] = _text(row, key, place, required=False)
+    values["peak_memory_mb"] = _number(row, "peak_memory_mb", place, required=False)
+    values["max_device_diff"] = _number(row, "max_device_diff", place, required=False)
+    known = {*REQUIRED_TEXT, *REQUIRED_SECONDS, *OPTIONAL_TEXT, "peak_memory_mb", "max_device_diff"}
+    canonical = json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+    extra = {key: value for key, value in row.items() if key not in known}
+    return ResultLine(**values, digest=digest, place=place, extra=extra)
+
+
+def _text(row: dict[str, Any], key: str, place: str, *, required: bool) -> str | None:
+    value = row.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        what = "missing" if key not in row else f"not a non-empty string ({value!r})"
+        raise ResultsFormatError(place, f"{key!r} is {what}")
+    return value
+
+
+def _number(row: dict[str, Any], key: str, place: str, *, required: bool) -> float | None:
+    value = row.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        what = "missing" if key not in row else f"not a finite number >= 0 ({value!r})"
+        raise ResultsFormatError(place, f"{key!r} is {what}")
+    return float(value)
+
+
+def iter_results(path: Path) -> Iterator[ResultLine]:
+    """The lines of one results file; blank lines are skipped (an editor's trailing newline).
+
+    Raises:
+        ResultsFormatError: the file cannot be read, or a line is malformed (names file:line).
+    """
+    try:
+        text = read_data_file(Path(path), limit=MAX_RESULTS_FILE_BYTES)
+    except FileNotFoundError:
+        raise ResultsFormatError(str(path), "no such file") from None
+    except DataFileError as err:
+        raise ResultsFormatError(str(path), str(err)) from None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            yield parse_line(line, f"{path}:{number}")
+
+
+def read_results(paths: Iterable[Path]) -> list[ResultLine]:
+    """Every line of every file, in order; nothing is returned unless all of them parse."""
+    return [line for path in paths for line in iter_results(path)]
