@@ -626,9 +626,16 @@ BOUND_TRUST = {"exact": 2, "upper": 1, "estimate": 0}
 
 
 def tighter(new: SizeEstimate, old: SizeEstimate) -> bool:
-    """A better bound, or a smaller upper bound (both cannot be too low, so the smaller is the truer)."""
+    """A better bound, or a smaller upper bound of the same kind of evidence.
+
+    A default config's count (``config_params``) never undercuts a published parameter count or a
+    stored size: the config only mirrors the named checkpoint when its docstring is right, and
+    bloom's default config builds 16M parameters while bigscience/bloom holds 176B.
+    """
     if BOUND_TRUST[new.bound] != BOUND_TRUST[old.bound]:
         return BOUND_TRUST[new.bound] > BOUND_TRUST[old.bound]
+    if new.method == "config_params" and old.method != "config_params":
+        return False
     return new.bound == "upper" and new.bytes < old.bytes
 
 
@@ -750,8 +757,10 @@ def build(data_dir: Path, per_type: int, updated: str, log: BuildLog) -> tuple[d
     llmfit = llmfit_candidates(data_dir, known, per_type, bytes_per_param_by_type(hub), gated, log)
     other_owners = frozenset(owner(c.model_id) for c in hub + llmfit)
     pretrained_as = {t: c for t, c in pretraining.items() if c}
+    counts = {c.model_id.lower(): c.parameters_total or 0 for c in hub + llmfit}
     docs = mined_candidates(
-        known, other_owners, config_classes, pretrained_as, gated, KNOWN_BAD_DOCSTRING_IDS, log.rejected_docstring_ids
+        known, other_owners, config_classes, pretrained_as, gated, KNOWN_BAD_DOCSTRING_IDS,
+        log.rejected_docstring_ids, counts,
     )
     results = load_csv(data_dir / "timm_results_imagenet.csv")
     bench = load_csv(data_dir / "timm_benchmark_infer_cpu_i7_12700h.csv")

@@ -18,6 +18,8 @@ What a mined row claims, and why:
   (``MODEL_FOR_PRETRAINING_MAPPING``) — a base checkpoint carries its pretraining head; for a type
   transformers names no such class, the default task's head when it is a language-model head
   (masked or causal LM, conditional generation): that is what base checkpoints are trained with.
+  Not when a published parameter count (recorded Hub replies, llmfit) of the mirrored checkpoint or
+  of the row is larger: bloom's default config builds 16M parameters, bigscience/bloom holds 176B.
 - ``size``: for the checkpoint the defaults mirror, the default model's parameters x 4 bytes (fp32,
   the widest dtype checkpoints are published in) + ``CONFIG_MARGIN``: an upper bound (``config_params``).
   Other mined ids get an estimate from the id (which never passes a size limit).
@@ -32,6 +34,7 @@ import dataclasses
 import json
 import re
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +168,9 @@ def evidenced_tag(record: dict[str, Any]) -> str | None:
     return None
 
 
-def config_size(model_type: str, model_id: str, sizes: dict[str, Any]) -> SizeEstimate | None:
+def config_size(
+    model_type: str, model_id: str, sizes: dict[str, Any], known_counts: dict[str, int]
+) -> SizeEstimate | None:
     """An upper bound from the default config, for the checkpoint its docstring says the defaults mirror
     or one of the same type whose size word is no larger (``bart-large-cnn`` beside ``bart-large``:
     within a family, checkpoints named with the same size word share the architecture's dimensions)."""
@@ -179,16 +184,40 @@ def config_size(model_type: str, model_id: str, sizes: dict[str, Any]) -> SizeEs
     no_larger = word is not None and mirrored_word is not None and _WORDS.index(word) <= _WORDS.index(mirrored_word)
     if not (same or no_larger):
         return None
-    params = max(counts)
+    params = max(counts) + untied_head_params(model_type, facts)
+    published = [known_counts.get(i.lower(), 0) for i in (mirrored, model_id)]
+    if max(published) > params * CONFIG_MARGIN:
+        return None  # a published count says the defaults do not mirror it (bloom's config: 16M of 176B)
     named = parameters_from_name(model_id)
     if named and named > params * CONFIG_MARGIN:
         return None  # the id names more than the default config builds: the defaults do not mirror it
     like = "" if same else f" (size word {word!r}, no larger than {mirrored}'s {mirrored_word!r})"
-    detail = f"{params:,} params of the default {model_type} config x 4 bytes + {CONFIG_MARGIN - 1:.0%}{like}"
+    untied = " with an untied LM head" if untied_head_params(model_type, facts) else ""
+    detail = f"{params:,} params of the default {model_type} config{untied} x 4 bytes + {CONFIG_MARGIN - 1:.0%}{like}"
     return SizeEstimate(bytes=int(params * 4 * CONFIG_MARGIN), method="config_params", detail=detail)
 
 
 _WORDS = list(SIZE_WORDS)
+
+
+def untied_head_params(model_type: str, facts: dict[str, Any]) -> int:
+    """vocab x hidden when the default config ties the LM head to the embeddings: a checkpoint may
+    untie them (google/mt5-small: 172M params tied, 300M as published), so the bound counts it twice."""
+    if not facts.get("tie_word_embeddings"):
+        return 0
+    return _embedding_params(facts["config_class"])
+
+
+@cache
+def _embedding_params(config_class: str) -> int:
+    import transformers
+
+    config = getattr(transformers, config_class)()
+    text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    vocab = getattr(text, "vocab_size", None) or 0
+    names = ("hidden_size", "d_model", "n_embd")
+    hidden = next((getattr(text, name) for name in names if getattr(text, name, None)), 0)
+    return int(vocab) * int(hidden)
 
 
 def mined_candidates(
@@ -199,6 +228,7 @@ def mined_candidates(
     gated_owners: frozenset[str],
     known_bad: dict[str, str],
     rejected: list[tuple[str, str, str]],
+    known_counts: dict[str, int],
 ) -> list[ModelCandidate]:
     """One row per (model type, checkpoint) the facts name and the rules above keep."""
     records = load_json(CHECKPOINTS_FACTS)["records"]
@@ -233,7 +263,7 @@ def mined_candidates(
         classes = set(item.classes)
         if item.config_docstring:
             classes |= base_heads(model_type, pretraining)
-        size = config_size(model_type, model_id, sizes)
+        size = config_size(model_type, model_id, sizes, known_counts)
         candidate = ModelCandidate(
             model_id=model_id,
             model_type=model_type,

@@ -52,3 +52,19 @@ def test_wrong_docstring_checkpoints_never_become_rows():
     assert "ByteDance-Seed/Seed-OSS-36B-Instruct" not in {c.model_id for c in REGISTRY.candidates("segformer")}
     assert "BAAI/seggpt-vit-large" not in {c.model_id for c in REGISTRY.candidates("sew")}
     assert "google/distilbert-base-uncased" not in {c.model_id for c in REGISTRY.candidates("distilbert")}
+
+
+@pytest.mark.parametrize(
+    ("model_type", "model_id", "real_mb"),
+    [
+        ("bloom", "bigscience/bloom", 352_000),  # its default config builds 16M parameters, not 176B
+        ("opt", "facebook/opt-350m", 660),  # the default config is opt-125m's
+        ("whisper", "openai/whisper-tiny", 151),
+        ("mt5", "google/mt5-small", 1_200),
+        ("convnext", "facebook/convnext-tiny-224", 114),
+    ],
+)
+def test_no_shipped_size_is_below_the_real_one(model_type, model_id, real_mb):
+    """Real weight sizes from the Hub (fp32 or as published); a row's size must never be lower."""
+    row = {c.model_id: c for c in REGISTRY.candidates(model_type)}[model_id]
+    assert row.size.mb >= real_mb, (row.size, row.fact_source)
