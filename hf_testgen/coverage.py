@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import ResultsFormatError
-from .files import DataFileError, read_data_file
 from .registry import natural_key
-from .results import MAX_RESULTS_FILE_BYTES, ResultLine, iter_results
+from .results import ResultLine, iter_results, read_results_file
 from .text import markdown_cell
 
 Status = Literal["pass", "fail", "skip"]
@@ -109,12 +108,7 @@ def read_inputs(paths: Iterable[Path]) -> tuple[list[Case], list[ResultLine]]:
     cases: list[Case] = []
     lines: list[ResultLine] = []
     for path in paths:
-        try:
-            text = read_data_file(Path(path), limit=MAX_RESULTS_FILE_BYTES)
-        except FileNotFoundError:
-            raise ResultsFormatError(str(path), "no such file") from None
-        except DataFileError as err:
-            raise ResultsFormatError(str(path), str(err)) from None
+        text = read_results_file(path)
         if text.lstrip().startswith("<"):
             cases += junit_cases(text, str(path))
         else:

@@ -142,12 +142,7 @@ def iter_results(path: Path) -> Iterator[ResultLine]:
     Raises:
         ResultsFormatError: the file cannot be read, or a line is malformed (names file:line).
     """
-    try:
-        text = read_data_file(Path(path), limit=MAX_RESULTS_FILE_BYTES)
-    except FileNotFoundError:
-        raise ResultsFormatError(str(path), "no such file") from None
-    except DataFileError as err:
-        raise ResultsFormatError(str(path), str(err)) from None
+    text = read_results_file(path)
     for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
             yield parse_line(line, f"{path}:{number}")
@@ -156,3 +151,17 @@ def iter_results(path: Path) -> Iterator[ResultLine]:
 def read_results(paths: Iterable[Path]) -> list[ResultLine]:
     """Every line of every file, in order; nothing is returned unless all of them parse."""
     return [line for path in paths for line in iter_results(path)]
+
+
+def read_results_file(path: Path | str) -> str:
+    """A results or junit file's text, read with the size limit.
+
+    Raises:
+        ResultsFormatError: missing, not a regular file, or too large (names the path).
+    """
+    try:
+        return read_data_file(Path(path), limit=MAX_RESULTS_FILE_BYTES)
+    except FileNotFoundError:
+        raise ResultsFormatError(str(path), "no such file") from None
+    except DataFileError as err:
+        raise ResultsFormatError(str(path), str(err)) from None

@@ -72,7 +72,9 @@ class _Chain:
         for candidate, verdict in rejected:
             self.rejected.setdefault(candidate.model_id, verdict)
 
-    def rank(self, candidates: list[ModelCandidate]) -> list[ModelCandidate]:
+    def rank(
+        self, candidates: list[ModelCandidate], exclude_metrics: frozenset[str] = frozenset()
+    ) -> list[ModelCandidate]:
         return rank(
             candidates,
             task=self.task,
@@ -81,6 +83,7 @@ class _Chain:
             hardware_kind=self.hardware_kind,
             profile=self.constraints_profile,
             model_type=self.model_type,
+            exclude_metrics=exclude_metrics,
         )
 
     def note_measured_latency(self, ranked: list[ModelCandidate]) -> None:
@@ -96,16 +99,7 @@ class _Chain:
         }
         if not figures:
             return
-        without = rank(
-            ranked,
-            task=self.task,
-            now=self.now,
-            benchmarks=self.benchmarks,
-            hardware_kind=self.hardware_kind,
-            profile=self.constraints_profile,
-            model_type=self.model_type,
-            exclude_metrics=frozenset({MEASURED_LATENCY_METRIC}),
-        )
+        without = self.rank(ranked, exclude_metrics=frozenset({MEASURED_LATENCY_METRIC}))
         listed = ", ".join(f"{model_id} {value:.3g} s" for model_id, value in sorted(figures.items()))
         if without[0].model_id != ranked[0].model_id:
             verdict = f"it decided: {ranked[0].model_id} ranks first, {without[0].model_id} would without it"
