@@ -5,6 +5,9 @@ Inputs, both derived files committed beside this script:
 - ``scripts/facts/transformers_checkpoints.json`` (``scripts/mine_checkpoints.py``): checkpoint ids
   named in transformers 4.44.2 and 5.x docstrings and 4.x pipeline defaults, per model type and
   class, each with its evidence level and, for doc examples, the expected output the doctest states.
+- ``scripts/facts/transformers_test_checkpoints.json`` (``scripts/mine_test_checkpoints.py``): the
+  checkpoints transformers' model integration tests load, the class they load them into, and whether
+  the test compares concrete expected values (logits, text) that a random head could not give.
 - ``scripts/facts/config_sizes.json`` (``scripts/measure_config_sizes.py``): per model type, the
   parameter count of the model its default config builds (counted on the meta device), and the
   checkpoint the config docstring says the defaults mirror.
@@ -43,6 +46,7 @@ from hf_testgen.sizing import SIZE_WORDS, estimate_model_size, parameters_from_n
 
 FACTS_DIR = Path(__file__).resolve().parent / "facts"
 CHECKPOINTS_FACTS = FACTS_DIR / "transformers_checkpoints.json"
+TEST_CHECKPOINTS_FACTS = FACTS_DIR / "transformers_test_checkpoints.json"
 CONFIG_SIZES_FACTS = FACTS_DIR / "config_sizes.json"
 
 def _seq2seq_types() -> frozenset[str]:
@@ -101,7 +105,7 @@ def strong(record: dict[str, Any]) -> bool:
     A stated loss under ``TRAINED_LOSS`` counts even beside a generic label: textattack's yelp model
     answers 'LABEL_1' with loss 0.01, where a random two-label head gives about 0.69.
     """
-    if record["evidence"] == "pipeline-default":
+    if record["evidence"] in ("pipeline-default", "integration-test-expected-values"):
         return True
     if record["evidence"] != "doc-example-expected-output":
         return False
@@ -143,7 +147,7 @@ def group_records(records: list[dict[str, Any]], known_types: frozenset[str]) ->
         except ValueError:
             continue
         item = grouped.setdefault((model_type, model_id), MinedId(model_type, model_id))
-        item.sources.add(record["source"].split(" models/")[0].split(" pipelines/")[0])
+        item.sources.add(record["source"].split(" models/")[0].split(" pipelines/")[0].split(" tests/")[0])
         if record["evidence"] == "config-docstring":
             item.config_docstring = True
         if strong(record) and record.get("class"):
@@ -161,11 +165,37 @@ def evidenced_tag(record: dict[str, Any]) -> str | None:
     text2text-generation for a seq2seq class whose doc example states generated text (not mask fills)."""
     if record["evidence"] == "pipeline-default":
         return record.get("task")
+    if record["evidence"] == "integration-test-expected-values" and record.get("model_type") in SEQ2SEQ_TYPES:
+        # the test's own name states the task its expected text checks (test_xsum_summarization)
+        name = record["source"].rsplit("::", 1)[-1].lower()
+        return next((task for word, task in TASK_WORDS if word in name), None)
     output = record.get("expected_output") or ""
     cls = record.get("class") or ""
     if strong(record) and cls.endswith("ForConditionalGeneration") and _GENERATED_TEXT.match(output):
         return "text2text-generation" if record.get("model_type") in SEQ2SEQ_TYPES else None
     return None
+
+
+TASK_WORDS = (("summar", "summarization"), ("transl", "translation"))
+
+
+def integration_test_records() -> list[dict[str, Any]]:
+    """transformers' model integration tests as records of the docstring facts' shape: the class a test
+    loads the checkpoint into, strong when the test compares concrete expected values (logits, text)."""
+    if not TEST_CHECKPOINTS_FACTS.exists():
+        return []
+    facts = load_json(TEST_CHECKPOINTS_FACTS)
+    source = f"transformers tests @ {facts['source']['commit'][:12]}"
+    return [
+        {
+            "model_type": r["model_type"],
+            "checkpoint": r["checkpoint"],
+            "class": r["class"],
+            "evidence": "integration-test-expected-values" if r["asserts_values"] else "integration-test",
+            "source": f"{source} {r['test']}",
+        }
+        for r in facts["records"]
+    ]
 
 
 def config_size(
@@ -231,7 +261,7 @@ def mined_candidates(
     known_counts: dict[str, int],
 ) -> list[ModelCandidate]:
     """One row per (model type, checkpoint) the facts name and the rules above keep."""
-    records = load_json(CHECKPOINTS_FACTS)["records"]
+    records = load_json(CHECKPOINTS_FACTS)["records"] + integration_test_records()
     sizes = load_json(CONFIG_SIZES_FACTS)["model_types"] if CONFIG_SIZES_FACTS.exists() else {}
     grouped = group_records(records, known_types)
     # transformers 5 fills docstrings from a template that invents owners ("meta-aria_text",
@@ -271,7 +301,7 @@ def mined_candidates(
             pipeline_tag=item.tag,
             gated=_owner(model_id) in gated_owners,
             size=size or estimate_model_size(model_id, model_type=model_type),
-            fact_source=f"{' + '.join(sorted(item.sources))} sources (scripts/facts/{CHECKPOINTS_FACTS.name})",
+            fact_source=f"{' + '.join(sorted(item.sources))} (scripts/facts/)",
         )
         result.append(candidate)
     return result
