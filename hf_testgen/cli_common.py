@@ -24,7 +24,7 @@ from .errors import (
     ResultsFormatError,
     UsageError,
 )
-from .hardware import HARDWARE_PROFILES
+from .hardware import HARDWARE_CHOICES
 from .records import Framework
 from .text import terminal_safe
 
@@ -108,7 +108,7 @@ def add_selection_args(parser: argparse.ArgumentParser, *, model_type_required: 
     parser.add_argument("--task", help="e.g. fill-mask, text-generation (default: the type's main task)")
     parser.add_argument(
         "--hardware",
-        choices=[*HARDWARE_PROFILES, "auto", "none"],
+        choices=HARDWARE_CHOICES,
         default="auto",
         help="hardware profile limiting the model size (default: auto, this machine's memory; "
         "none: no limit unless --max-size)",

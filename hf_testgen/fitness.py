@@ -43,7 +43,8 @@ SAME_HEAD_TASKS: tuple[frozenset[str], ...] = (
 TAG_ONLY_TASKS = frozenset({"summarization", "translation"})
 # Tasks any checkpoint of the type can be tested on: the base model is part of every checkpoint.
 ANY_CHECKPOINT_TASKS = frozenset({"feature-extraction", "sentence-similarity"})
-# Tasks whose head is the one the type's checkpoints are trained with, when the head class ends so.
+# Tasks whose head is the one the type's checkpoints are trained with, when the head class ends so and
+# the task is the type's default one (a bert checkpoint is no causal LM although BertLMHeadModel exists).
 TRAINED_WITH_HEAD: dict[str, tuple[str, ...]] = {
     "text-generation": ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration"),
     "image-to-text": ("ForConditionalGeneration", "ForImageTextToText", "ForVision2Seq", "ForCausalLM"),
@@ -53,8 +54,6 @@ TRAINED_WITH_HEAD: dict[str, tuple[str, ...]] = {
     # contrastive image-text models (CLIP, SigLIP, ALIGN): the "head" is the base model's two towers
     "zero-shot-image-classification": ("Model",),
 }
-# The default task of these types is the head above (a bert checkpoint is no causal LM even though
-# BertLMHeadModel exists): the rule of kind 4 holds only for the type's own default task.
 # Types whose `ForPreTraining` class holds the masked-LM head (BERT-style MLM + next-sentence or
 # sentence-order heads), so a checkpoint saved from it can be tested on fill-mask.
 PRETRAINING_HOLDS_MLM = frozenset({"bert", "albert", "mobilebert", "megatron-bert", "ernie", "big_bird", "nezha"})
@@ -63,7 +62,7 @@ _HEAD_SUFFIX = re.compile(r"(For[A-Za-z0-9]+|LMHeadModel|Model)$")
 
 @dataclass(frozen=True)
 class Fitness:
-    """The verdict on one candidate for one task: `evidence` says why it fits, `missing` why not."""
+    """The verdict on one candidate for one task; `text` says why it fits or what evidence is missing."""
 
     fits: bool
     direct: bool  # the checkpoint itself says so (tag, architectures), not the type's training

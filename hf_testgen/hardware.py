@@ -42,6 +42,9 @@ HARDWARE_PROFILES: dict[str, HardwareProfile] = {
     )
 }
 
+# What a request's `hardware` may be: a profile, "auto" (this machine, the default) or "none" (no limit).
+HARDWARE_CHOICES: tuple[str, ...] = (*HARDWARE_PROFILES, "auto", "none")
+
 # A model's weights may use at most this share of a device's memory (the rest: activations,
 # the framework, other processes). RAM is shared with everything else, so CPUs get less.
 CPU_MEMORY_SHARE = 0.5
@@ -107,7 +110,7 @@ class MachineLimit:
 
     limit_mb: int
     kind: HardwareKind
-    label: str  # e.g. "this machine (half of 24,000 MB RAM)"
+    label: str  # e.g. "this machine (25,276 MB RAM)"
 
 
 @cache

@@ -140,6 +140,26 @@ def _server_filters(api: HfApi, *, gated: bool | None, max_size_mb: float | None
     return filters
 
 
+def _listing(
+    api: HfApi, model_type: str, *, task: str | None, limit: int, filters: dict[str, Any] | None = None
+) -> Callable[[], list[Any]]:
+    """The one list query (tag filter, downloads order, `LIST_EXPAND`), as a call the retry loop can repeat."""
+
+    def listing() -> list[Any]:
+        return list(
+            api.list_models(
+                filter=model_type,
+                pipeline_tag=task,
+                sort="downloads",
+                limit=limit,
+                expand=list(LIST_EXPAND),
+                **(filters or {}),
+            )
+        )
+
+    return listing
+
+
 def parse_rows(infos: list[Any], *, model_type: str, notes: list[Note] | None) -> list[ModelCandidate]:
     """Candidates from a list answer, parsed one row at a time, in the Hub's order.
 
@@ -202,18 +222,8 @@ def fetch_candidates(
     """
     api = make_api(settings)
 
-    def listing() -> list[Any]:
-        return list(
-            api.list_models(
-                filter=model_type,
-                pipeline_tag=task,
-                sort="downloads",
-                limit=limit or settings.api_limit,
-                expand=list(LIST_EXPAND),
-                **_server_filters(api, gated=gated, max_size_mb=max_size_mb),
-            )
-        )
-
+    filters = _server_filters(api, gated=gated, max_size_mb=max_size_mb)
+    listing = _listing(api, model_type, task=task, limit=limit or settings.api_limit, filters=filters)
     with deadline(settings) as budget:
         try:
             infos = call_with_retries(listing, budget)
@@ -297,13 +307,7 @@ def fetch_candidate_pages(
     """
     api = make_api(settings)
 
-    def listing() -> list[Any]:
-        return list(
-            api.list_models(
-                filter=model_type, pipeline_tag=task, sort="downloads", limit=limit * pages, expand=list(LIST_EXPAND)
-            )
-        )
-
+    listing = _listing(api, model_type, task=task, limit=limit * pages)
     with deadline(settings) as budget:
         budget.max_tries = settings.api_max_tries + pages - 1  # a retried listing starts again at page 1
         try:

@@ -223,20 +223,14 @@ def direct_evidence(candidate: ModelCandidate, task: str | None, model_type: str
     return task is not None and task_fitness(candidate, task, model_type).direct
 
 
-def score(
-    candidate: ModelCandidate,
-    *,
-    task: str | None,
-    now: datetime,
-    benchmark: float = 0.0,
-    model_type: str | None = None,
-) -> float:
+def score(candidate: ModelCandidate, *, now: datetime, direct: bool = False, benchmark: float = 0.0) -> float:
+    """The ranking formula of the module docstring; `direct` is `direct_evidence` for the task."""
     return (
         WEIGHTS["downloads"] * math.log10(1 + max(candidate.downloads, 0))
         + WEIGHTS["likes"] * math.log10(1 + max(candidate.likes, 0))
         + WEIGHTS["trending"] * math.log10(1 + max(candidate.trending_score, 0.0))
         + WEIGHTS["recency"] * recency(candidate, now)
-        + WEIGHTS["task_match"] * direct_evidence(candidate, task, model_type)
+        + WEIGHTS["task_match"] * direct
         + WEIGHTS["benchmark"] * benchmark
     )
 
@@ -268,8 +262,9 @@ def rank(
     )
 
     def key(candidate: ModelCandidate) -> tuple[float, bool, float, str]:
-        s = score(candidate, task=task, now=now, benchmark=bench.get(candidate.model_id, 0.0), model_type=model_type)
+        direct = direct_evidence(candidate, task, model_type)  # task_fitness once per candidate, not twice
+        s = score(candidate, now=now, direct=direct, benchmark=bench.get(candidate.model_id, 0.0))
         size = candidate.size.bytes if candidate.size else math.inf
-        return (-round(s, 9), not direct_evidence(candidate, task, model_type), size, candidate.model_id)
+        return (-round(s, 9), not direct, size, candidate.model_id)
 
     return sorted(candidates, key=key)

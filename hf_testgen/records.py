@@ -32,6 +32,8 @@ EXACT_SIZE_METHODS = frozenset({"safetensors", "weight_files"})
 # Sizes that cannot be too low: the repo's whole storage, or a parameter count at 4 bytes each (fp32,
 # the widest dtype checkpoints are published in) with the margin the builder added.
 UPPER_BOUND_SIZE_METHODS = frozenset({"used_storage", "param_count", "config_params"})
+# How much each bound is trusted: a size is only ever replaced by one of a higher rank.
+SIZE_BOUND_RANK: dict[str, int] = {"exact": 2, "upper": 1, "estimate": 0}
 # Ids of random-weight test checkpoints: never a selected model, only a generated file's TINY_MODEL_ID.
 _TEST_MODEL_RE = re.compile(r"(^|/)tiny-random-|^hf-internal-testing/|^hf-tiny-model-private/", re.IGNORECASE)
 
@@ -97,9 +99,7 @@ class SizeEstimate:
     @property
     def bound(self) -> SizeBound:
         """"exact", "upper" (cannot be too low) or "estimate" (may be too low: never passes a hard limit)."""
-        if self.method in EXACT_SIZE_METHODS:
-            return "exact"
-        return "upper" if self.method in UPPER_BOUND_SIZE_METHODS else "estimate"
+        return size_bound(self.method)
 
 
 @dataclass(frozen=True)
@@ -333,6 +333,13 @@ class Selection:
             "rejected": [r.to_dict() for r in self.rejected],
             "notes": [note.to_dict() for note in self.notes],
         }
+
+
+def size_bound(method: str) -> SizeBound:
+    """The bound a size method gives (see `SizeEstimate.bound`)."""
+    if method in EXACT_SIZE_METHODS:
+        return "exact"
+    return "upper" if method in UPPER_BOUND_SIZE_METHODS else "estimate"
 
 
 def is_test_model_id(model_id: str) -> bool:

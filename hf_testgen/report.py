@@ -26,10 +26,9 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def _size(mb: float | None, method: str | None) -> str:
     """A size with how it was known and its bound (exact, upper bound, estimate)."""
-    from .records import SizeEstimate
+    from .records import size_bound
 
-    bound = SizeEstimate(0, method).bound if method else "estimate"  # type: ignore[arg-type]
-    return format_mb(mb, method or "?", bound=bound)
+    return format_mb(mb, method or "?", bound=size_bound(method or "?"))
 
 
 def print_model_type_tasks(model_type: str, *, as_json: bool) -> int:

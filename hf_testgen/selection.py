@@ -28,7 +28,7 @@ from .benchmarks import MEASURED_LATENCY_METRIC, BenchmarkResult, Benchmarks, lo
 from .config import Settings
 from .errors import HubUnavailableError, LevelSkipped, NoModelFitsError, RegistryError, UsageError
 from .fitness import task_fitness
-from .hardware import HARDWARE_PROFILES, machine_limit
+from .hardware import HARDWARE_CHOICES, HARDWARE_PROFILES, machine_limit
 from .ranking import Constraints, measured_fit_text, partition, rank
 from .records import Framework, ModelCandidate, Note, Rejection, RejectionKind, Selection, Source, validate_model_id
 from .registry import Registry, TinyModel, load_registry
@@ -238,9 +238,6 @@ def open_registry(path: Path) -> Registry:
 def known_model_types(registry: Registry | None) -> frozenset[str]:
     """Model types the registry knows beyond transformers' own (the static table's are all transformers types)."""
     return registry.model_types if registry is not None else frozenset()
-
-
-HARDWARE_CHOICES = (*HARDWARE_PROFILES, "auto", "none")
 
 
 def hardware_kind(request: SelectionRequest) -> str | None:

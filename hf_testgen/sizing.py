@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .records import Dtype, ModelCandidate, SizeEstimate, WeightFile
+from .records import SIZE_BOUND_RANK, Dtype, ModelCandidate, SizeEstimate, WeightFile
 
 # Bytes per element of every safetensors dtype the Hub reports. An unknown dtype is an error,
 # not a guess: a silent wrong size would pick a model that does not fit.
@@ -209,12 +209,10 @@ def estimate_candidate_size(candidate: ModelCandidate) -> SizeEstimate:
         siblings=candidate.siblings,
         used_storage=candidate.used_storage,
     )
-    if candidate.size is None or _TRUST[fresh.bound] > _TRUST[candidate.size.bound]:
+    if candidate.size is None or SIZE_BOUND_RANK[fresh.bound] > SIZE_BOUND_RANK[candidate.size.bound]:
         return fresh
     return candidate.size
 
-
-_TRUST = {"exact": 2, "upper": 1, "estimate": 0}
 
 
 def inference_memory_mb(size: SizeEstimate, dtype: Dtype = "fp32", *, stored_bytes_per_param: float = 4) -> float:

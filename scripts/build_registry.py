@@ -121,7 +121,7 @@ for _path in (REPO_ROOT, REPO_ROOT / "scripts"):
 
 from hf_testgen.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
 from hf_testgen.frameworks import detect_frameworks  # noqa: E402
-from hf_testgen.records import ModelCandidate, SizeEstimate  # noqa: E402
+from hf_testgen.records import SIZE_BOUND_RANK, ModelCandidate, SizeEstimate  # noqa: E402
 from hf_testgen.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name  # noqa: E402
 
 GENERATED_BY = "scripts/build_registry.py"
@@ -344,16 +344,6 @@ def llmfit_skip_reason(item: dict[str, Any]) -> str | None:
     return None
 
 
-def count_in_name(model_id: str) -> float | None:
-    """A parameter count named in the id, for cross-checking only.
-
-    "1_6b" reads as 1.6B (as in stablelm-2-1_6b), and counts under a million are ignored: in
-    these ids they are context lengths ("4k", "128k"), not parameters.
-    """
-    named = parameters_from_name(re.sub(r"(?<=\d)_(?=\d)", ".", model_id))
-    return named if named and named >= 1e6 else None
-
-
 def llmfit_size(
     item: dict[str, Any], byte_rule: tuple[int, str] | None, log: BuildLog
 ) -> tuple[int | None, SizeEstimate]:
@@ -368,7 +358,7 @@ def llmfit_size(
     """
     model_id, model_type = item["name"], item["architecture"]
     raw = int(item.get("parameters_raw") or 0)
-    named = count_in_name(model_id)
+    named = parameters_from_name(model_id)
     if raw <= 0:
         return None, estimate_model_size(model_id, model_type=model_type)
     if named and raw < named / 2:
@@ -622,9 +612,6 @@ def merge_by_trust(*sources: list[ModelCandidate]) -> dict[str, list[ModelCandid
     return {t: sorted(rows, key=rank_key) for t, rows in sorted(by_type.items())}
 
 
-BOUND_TRUST = {"exact": 2, "upper": 1, "estimate": 0}
-
-
 def tighter(new: SizeEstimate, old: SizeEstimate) -> bool:
     """A better bound, or a smaller upper bound of the same kind of evidence.
 
@@ -632,8 +619,8 @@ def tighter(new: SizeEstimate, old: SizeEstimate) -> bool:
     stored size: the config only mirrors the named checkpoint when its docstring is right, and
     bloom's default config builds 16M parameters while bigscience/bloom holds 176B.
     """
-    if BOUND_TRUST[new.bound] != BOUND_TRUST[old.bound]:
-        return BOUND_TRUST[new.bound] > BOUND_TRUST[old.bound]
+    if SIZE_BOUND_RANK[new.bound] != SIZE_BOUND_RANK[old.bound]:
+        return SIZE_BOUND_RANK[new.bound] > SIZE_BOUND_RANK[old.bound]
     if new.method == "config_params" and old.method != "config_params":
         return False
     return new.bound == "upper" and new.bytes < old.bytes
