@@ -25,7 +25,7 @@ from .errors import (
     UsageError,
 )
 from .hardware import HARDWARE_CHOICES
-from .records import Framework
+from .records import LOAD_DTYPES, Framework
 from .text import terminal_safe
 
 if TYPE_CHECKING:
@@ -116,6 +116,18 @@ def add_selection_args(parser: argparse.ArgumentParser, *, model_type_required: 
     parser.add_argument("--max-size", type=positive_mb, metavar="MB", help="largest model size in MB")
     parser.add_argument("--framework", choices=get_args(Framework), default="pytorch", help="default: pytorch")
     parser.add_argument("--allow-gated", action="store_true", help="accept gated, private or disabled models")
+    parser.add_argument(
+        "--dtype",
+        choices=LOAD_DTYPES,
+        default="auto",
+        help="dtype the test loads the weights in; sizes are at it (default: auto, the checkpoint's stored dtype)",
+    )
+    parser.add_argument(
+        "--strict-size",
+        action="store_true",
+        help="refuse sizes that are only estimated, even under this machine's limit "
+        "(by default an estimate of at most a quarter of it passes, with a note)",
+    )
     add_registry_arg(parser)
 
 
@@ -136,6 +148,8 @@ def request_from(args: argparse.Namespace, *, model_type: str | None = None) -> 
         max_size_mb=args.max_size,
         framework=args.framework,
         allow_gated=args.allow_gated,
+        dtype=args.dtype,
+        strict_size=args.strict_size,
     )
 
 

@@ -24,7 +24,7 @@ from .generator import (
     render_test,
     write_test,
 )
-from .records import Framework, Note, validate_model_id, validate_model_type, validate_revision
+from .records import Framework, LoadDtype, Note, validate_model_id, validate_model_type, validate_revision
 from .text import format_mb
 
 DEFAULT_OUTPUT_DIR = Path("generated_tests")
@@ -46,6 +46,8 @@ class GenerationRequest:
     max_size_mb: float | None = None
     framework: Framework = "pytorch"
     allow_gated: bool = False
+    dtype: LoadDtype = "auto"  # the dtype the file loads the weights in ("auto": as stored)
+    strict_size: bool = False
     model: str | None = None
     revision: str | None = None
     tiny_model: str | None = None  # the file's TINY_MODEL_ID (default: the selection's tiny checkpoint)
@@ -177,6 +179,7 @@ def _spec(
             size_method=None,
             command=command,
             tiny_model_id=request.tiny_model,
+            load_dtype=request.dtype,
         )
         return spec, ()
     from .selection import SelectionRequest, select
@@ -189,6 +192,8 @@ def _spec(
             max_size_mb=request.max_size_mb,
             framework=request.framework,
             allow_gated=request.allow_gated,
+            dtype=request.dtype,
+            strict_size=request.strict_size,
         ),
         settings,
     )
@@ -203,6 +208,10 @@ def _spec(
         size_method=selection.size.method if selection.size else None,
         command=command,
         tiny_model_id=request.tiny_model or selection.tiny_model_id,
+        load_dtype=selection.load_dtype,
+        size_dtype=selection.size.dtype if selection.size else None,
+        size_bound=selection.size.bound if selection.size else None,
+        size_limit=_limit_text(selection.size_limit_mb, selection.size_limit_label),
     )
     return spec, selection.notes
 
@@ -225,6 +234,10 @@ def _command_options(request: GenerationRequest, task: str) -> list[tuple[str, s
         options.append(("--framework", request.framework))
     if request.allow_gated:
         options.append(("--allow-gated", None))
+    if request.dtype != "auto":
+        options.append(("--dtype", request.dtype))
+    if request.strict_size:
+        options.append(("--strict-size", None))
     if request.registry is not None and not Path(request.registry).is_absolute():
         options.append(("--registry", str(request.registry)))
     return options
@@ -241,8 +254,15 @@ def _with_output_dir(request: GenerationRequest, options: list[tuple[str, str | 
 
 def _provenance(spec: GenerationSpec) -> str:
     source = "--model" if spec.source == COMMAND_LINE_SOURCE else spec.source
-    method = "" if spec.size_method is None else f" {spec.size_method}"
-    return f"{source}, {format_mb(spec.size_mb)}{method}"
+    size = format_mb(spec.size_mb, dtype=spec.size_dtype)
+    bound = {"upper": ", upper bound", "estimate": ", estimate"}.get(spec.size_bound or "", "")
+    method = f" {spec.size_method}{bound}" if spec.size_method else ""
+    return f"{source}, {size}{method}"
+
+
+def _limit_text(limit_mb: float | None, label: str | None) -> str:
+    """The size limit a file was selected under, for its header and --all's first line."""
+    return "none" if limit_mb is None else f"{limit_mb:,.0f} MB ({label})"
 
 
 def verification_problems(outcomes: Sequence[Outcome], *, dry_run: bool) -> dict[str, str]:

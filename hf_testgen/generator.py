@@ -27,7 +27,7 @@ from . import tasks
 from .documented import documented_output
 from .errors import GenerationError, UsageError
 from .families import FAMILIES, Head, resolve_head
-from .records import SIZE_METHODS, SOURCES, validate_model_id, validate_model_type, validate_revision
+from .records import LOAD_DTYPES, SIZE_METHODS, SOURCES, validate_model_id, validate_model_type, validate_revision
 from .registry import atomic_write_text
 from .text import format_mb
 
@@ -60,6 +60,10 @@ class GenerationSpec:
     command: str  # the command that regenerates the file, shown in its header
     # The tiny random test checkpoint of this type: semantic checks skip when it is the model run.
     tiny_model_id: str | None = None
+    load_dtype: str = "auto"  # the dtype the file loads the weights in (its DTYPE constant)
+    size_dtype: str | None = None  # the dtype `size_mb` is at (None: as stored, unknown)
+    size_bound: str | None = None  # "exact", "upper" or "estimate"
+    size_limit: str | None = None  # the size limit the model was selected under, for the header
 
     def __post_init__(self) -> None:
         try:
@@ -86,6 +90,8 @@ class GenerationSpec:
             raise UsageError(f"invalid size {self.size_mb!r}: expected a non-negative number of MB")
         if self.size_method is not None and self.size_method not in SIZE_METHODS:
             raise UsageError(f"unknown size method {self.size_method!r}")
+        if self.load_dtype not in LOAD_DTYPES:
+            raise UsageError(f"unknown dtype {self.load_dtype!r}; valid: {', '.join(LOAD_DTYPES)}")
         if not isinstance(self.command, str) or not self.command.isprintable():
             raise UsageError(f"the command {self.command!r} must be one printable line")
 
@@ -96,7 +102,8 @@ class GenerationSpec:
             how = "given with --model (selection skipped)"
         else:
             how = f"{self.source} level of the selection chain"
-        return f"{how}, {format_mb(self.size_mb, self.size_method)}"
+        size = format_mb(self.size_mb, self.size_method, bound=self.size_bound, dtype=self.size_dtype)
+        return f"{how}, {size}"
 
 
 # --- file names ------------------------------------------------------------------------------------
@@ -233,6 +240,7 @@ def _context(spec: GenerationSpec, head: Head) -> dict[str, Any]:
         "task": spec.task,
         "model_id": spec.model_id,
         "revision": spec.revision,
+        "dtype": spec.load_dtype,
         "tiny_model_id": spec.tiny_model_id,
         "header": _header_lines(spec, head),
         "docstring": "Strict loading, real inputs on each device, and what a working model says about them.",
@@ -251,6 +259,8 @@ def _header_lines(spec: GenerationSpec, head: Head) -> list[str]:
         ("Model", spec.model_id),
         ("Revision", spec.revision or "none pinned: the default branch"),
         ("Selected", spec.provenance),
+        ("Size limit", spec.size_limit or "none"),
+        ("Loads in", "the stored dtype (dtype=auto)" if spec.load_dtype == "auto" else spec.load_dtype),
     ]
     lines = [_fit(f"# {label + ':':<11} {value}") for label, value in rows]
     lines.extend(_wrapped_command(spec.command))

@@ -28,7 +28,8 @@ from datetime import datetime
 from .benchmarks import BenchmarkResult, Benchmarks, MeasuredRun
 from .errors import RegistryError
 from .fitness import task_fitness
-from .records import Framework, ModelCandidate, RejectionKind
+from .records import Framework, LoadDtype, ModelCandidate, RejectionKind, SizeEstimate
+from .sizing import candidate_weights_at
 
 WEIGHTS = {
     "downloads": 1.0,
@@ -39,6 +40,9 @@ WEIGHTS = {
     "benchmark": 2.0,
 }
 RECENCY_HORIZON_DAYS = 730
+# At the implicit limit (this machine), an estimate of at most this share of it passes: estimates are
+# figured high (fp32, the largest size a word stands for), so being 4x too low is not a realistic risk.
+ESTIMATE_SHARE_OF_IMPLICIT_LIMIT = 0.25
 
 @dataclass(frozen=True)
 class Constraints:
@@ -53,6 +57,21 @@ class Constraints:
     # benchmarks.json's measured peak memory decides the fit when recorded for this hardware kind
     measured: Benchmarks | None = field(default=None, compare=False)
     hardware_kind: str | None = None  # "cpu", "gpu", or None (a bare --max-size: any kind's figure)
+    load_dtype: LoadDtype = "auto"  # the dtype the generated test loads the weights in: sizes are at it
+    # The limit is this machine's, not one the user set: an estimate of at most a quarter of it passes
+    # too (with a note), unless --strict-size. An explicit limit always needs an exact or upper figure.
+    implicit_limit: bool = False
+    strict_size: bool = False
+
+    def weights(self, candidate: ModelCandidate) -> SizeEstimate | None:
+        """The candidate's weight memory at the load dtype."""
+        return candidate_weights_at(candidate, self.load_dtype)
+
+    def estimate_allowance_mb(self) -> float | None:
+        """The largest estimate that passes, or None when no estimate may pass."""
+        if self.max_size_mb is None or not self.implicit_limit or self.strict_size:
+            return None
+        return self.max_size_mb * ESTIMATE_SHARE_OF_IMPLICIT_LIMIT
 
     def measured_peak(self, candidate: ModelCandidate) -> MeasuredRun | None:
         if self.measured is None or self.max_size_mb is None:
@@ -80,7 +99,8 @@ def size_rejection(candidate: ModelCandidate, constraints: Constraints) -> str |
     measured = constraints.measured_peak(candidate)
     if measured is not None and measured.peak_memory_mb > limit:
         return f"measured peak memory {measured.peak_memory_mb:,.0f} MB ({measured.describe()}) exceeds {of_limit}"
-    by_weights = _weights_rejection(candidate, limit, of_limit)
+    allowance = constraints.estimate_allowance_mb()
+    by_weights = _weights_rejection(constraints.weights(candidate), limit, of_limit, allowance)
     if measured is not None and by_weights is not None and _is_estimate(candidate):
         return None  # the measurement shows it fits; `measured_fit_text` says so
     return by_weights
@@ -107,13 +127,18 @@ def _is_estimate(candidate: ModelCandidate) -> bool:
     return candidate.size is None or candidate.size.bound == "estimate"
 
 
-def _weights_rejection(candidate: ModelCandidate, limit: float, of_limit: str) -> str | None:
-    """The weight-size rule: only an exact size or an upper bound that fits passes."""
-    size = candidate.size
+def _weights_rejection(size: SizeEstimate | None, limit: float, of_limit: str, allowance: float | None) -> str | None:
+    """The weight-size rule: an exact size or an upper bound that fits passes; an estimate passes only
+    within `allowance` (a share of an implicit limit), else it is named as only estimated."""
     if size is None:
         return f"size unknown, so it cannot be shown to fit {of_limit}"
     if size.bound == "estimate":
-        return f"size only estimated ({size.mb:,.0f} MB from {size.method}), which cannot prove it fits {of_limit}"
+        if allowance is not None and size.mb <= allowance:
+            return None
+        why = (
+            f"more than a quarter of {of_limit}" if allowance is not None else f"which cannot prove it fits {of_limit}"
+        )
+        return f"size only estimated ({size.mb:,.0f} MB from {size.method}), {why}"
     if size.mb <= limit:
         return None
     how = "exact" if size.exact else f"upper bound from {size.method}"

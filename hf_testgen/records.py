@@ -15,23 +15,28 @@ from typing import Any, Literal, get_args
 
 Framework = Literal["pytorch", "tensorflow", "jax", "onnx"]
 SizeMethod = Literal[
-    "safetensors", "weight_files", "used_storage", "param_count", "config_params", "name", "size_word", "typical"
-]
+    "safetensors", "weight_files", "page_files", "used_storage", "param_count", "config_params", "default_config",
+    "name", "size_word", "typical",
+]  # fmt: skip
 # How far a size can be trusted against a hard limit: only "exact" and "upper" bounds may pass one.
 SizeBound = Literal["exact", "upper", "estimate"]
 RejectionKind = Literal["access", "test-model", "task", "framework", "size"]
 Source = Literal["api", "registry", "size-fallback", "static-default"]
-Dtype = Literal["fp32", "fp16", "bf16", "int8"]
+# The dtype a generated test loads the weights in: "auto" is the checkpoint's stored dtype (transformers 5's default).
+LoadDtype = Literal["auto", "float32", "bfloat16", "float16"]
 Severity = Literal["info", "warning"]
 
 FRAMEWORKS: tuple[str, ...] = get_args(Framework)
 SIZE_METHODS: tuple[str, ...] = get_args(SizeMethod)
 SOURCES: tuple[str, ...] = get_args(Source)
+LOAD_DTYPES: tuple[str, ...] = get_args(LoadDtype)
 REJECTION_KINDS: tuple[str, ...] = get_args(RejectionKind)
 EXACT_SIZE_METHODS = frozenset({"safetensors", "weight_files"})
-# Sizes that cannot be too low: the repo's whole storage, or a parameter count at 4 bytes each (fp32,
-# the widest dtype checkpoints are published in) with the margin the builder added.
-UPPER_BOUND_SIZE_METHODS = frozenset({"used_storage", "param_count", "config_params"})
+# Sizes that cannot be too low: weight-file sizes read off a stored Hub page and rounded up, the repo's
+# whole storage, a published parameter count at the stored dtype's bytes (4 when unknown), or the count
+# of the checkpoint's own config.json. A *default* config's count ("default_config") is only an estimate:
+# the checkpoint may be another size (Intel/dpt-large is 3x the default DPT config).
+UPPER_BOUND_SIZE_METHODS = frozenset({"page_files", "used_storage", "param_count", "config_params"})
 # How much each bound is trusted: a size is only ever replaced by one of a higher rank.
 SIZE_BOUND_RANK: dict[str, int] = {"exact": 2, "upper": 1, "estimate": 0}
 # Ids of random-weight test checkpoints: never a selected model, only a generated file's TINY_MODEL_ID.
@@ -87,6 +92,8 @@ class SizeEstimate:
     bytes: int
     method: SizeMethod
     detail: str = ""  # e.g. "F32: 110,106,428 params" or "token '7b'"
+    dtype: str | None = None  # the dtype the figure is at ("float32", "bfloat16"...); None: as stored, unknown
+    loosened: bool = False  # an exact figure converted by an assumed dtype ratio: only an upper bound
 
     @property
     def mb(self) -> float:
@@ -99,7 +106,8 @@ class SizeEstimate:
     @property
     def bound(self) -> SizeBound:
         """"exact", "upper" (cannot be too low) or "estimate" (may be too low: never passes a hard limit)."""
-        return size_bound(self.method)
+        bound = size_bound(self.method)
+        return "upper" if self.loosened and bound == "exact" else bound
 
 
 @dataclass(frozen=True)
@@ -141,8 +149,10 @@ class ModelCandidate:
     siblings: tuple[WeightFile, ...] = ()
     used_storage: int | None = None  # bytes the whole repo stores (usedStorage): an upper bound on the weights
     size: SizeEstimate | None = None
-    # provenance: where the facts about this candidate came from
+    dtype: str | None = None  # the stored weights' dtype ("float32", "bfloat16"): config.json or the model card
+    # provenance: where the facts about this candidate came from (a summary, and the pages read, with dates)
     fact_source: str = ""
+    fact_urls: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -169,6 +179,7 @@ class ModelCandidate:
             for s in (getattr(info, "siblings", None) or ())
         )
         config = getattr(info, "config", None) or {}
+        stored = _stored_dtype(parameters)
         fields = {name: getattr(info, name, None) for name in _INFO_FIELDS}
         architectures = config.get("architectures") if isinstance(config, dict) else None
         used_storage = getattr(info, "used_storage", None)
@@ -191,6 +202,7 @@ class ModelCandidate:
             parameters_total=total,
             siblings=siblings,
             used_storage=int(used_storage) if isinstance(used_storage, int) and used_storage > 0 else None,
+            dtype=stored,
             fact_source=fact_source,
         )
 
@@ -202,13 +214,14 @@ class ModelCandidate:
             ValueError: a field has the wrong type or an impossible value; the message names it.
         """
         size = None
+        dtype = _text(row, "dtype")
         size_mb = _number(row, "size_mb", minimum=0.0)
         if size_mb is not None:
             method = _text(row, "size_method") or "typical"
             if method not in SIZE_METHODS:
                 raise ValueError(f"field 'size_method': {method!r} is not one of {', '.join(SIZE_METHODS)}")
             detail = _text(row, "size_detail") or ""
-            size = SizeEstimate(bytes=int(round(size_mb * 1_000_000)), method=method, detail=detail)
+            size = SizeEstimate(bytes=int(round(size_mb * 1_000_000)), method=method, detail=detail, dtype=dtype)
         last_modified = _text(row, "last_modified")
         frameworks = _strings(row, "frameworks")
         unknown = [f for f in frameworks if f not in FRAMEWORKS]
@@ -233,7 +246,9 @@ class ModelCandidate:
             parameters_total=_whole(_number(row, "parameters", minimum=0, whole=True)),
             used_storage=_whole(_number(row, "used_storage", minimum=0, whole=True)),
             size=size,
+            dtype=dtype,
             fact_source=_text(row, "source") or "",
+            fact_urls=_strings(row, "source_urls"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -254,10 +269,12 @@ class ModelCandidate:
             "size_method": self.size.method if self.size else None,
             "size_exact": self.size.exact if self.size else None,
             "size_detail": self.size.detail if self.size and self.size.detail else None,
+            "dtype": self.dtype,
             "used_storage": self.used_storage,
             "gated": self.gated,
             "last_modified": self.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ") if self.last_modified else None,
             "source": self.fact_source,
+            "source_urls": list(self.fact_urls),
         }
         return {k: v for k, v in row.items() if v is not None and v != []}
 
@@ -310,6 +327,7 @@ class Selection:
     task_evidence: str | None = None  # why the model carries the task's head (fitness.task_fitness)
     size_limit_mb: float | None = None  # the hard limit it was selected under, if any
     size_limit_label: str | None = None  # where that limit came from ("--max-size", "this machine (...)")
+    load_dtype: LoadDtype = "auto"  # the dtype the generated test loads the weights in; `size` is at it
     candidate: ModelCandidate | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -323,6 +341,8 @@ class Selection:
             "size_exact": self.size.exact if self.size else False,
             "size_bound": self.size.bound if self.size else None,
             "size_detail": self.size.detail if self.size else None,
+            "size_dtype": self.size.dtype if self.size else None,
+            "load_dtype": self.load_dtype,
             "task": self.task,
             "framework": self.framework,
             "tiny_model_id": self.tiny_model_id,
@@ -348,6 +368,17 @@ def is_test_model_id(model_id: str) -> bool:
 
 
 _CLASS_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+# safetensors dtype names of floating weights → the torch dtype names transformers uses.
+_SAFETENSORS_FLOAT_DTYPES = {"F64": "float64", "F32": "float32", "BF16": "bfloat16", "F16": "float16"}
+
+
+def _stored_dtype(parameters: tuple[tuple[str, int], ...]) -> str | None:
+    """The floating dtype holding most parameters ("BF16" → "bfloat16"), or None without safetensors counts."""
+    names = _SAFETENSORS_FLOAT_DTYPES
+    floating = [(n, names[d.upper()]) for d, n in parameters if d.upper() in names]
+    return max(floating)[1] if floating else None
 
 
 def _class_names(value: object) -> tuple[str, ...]:

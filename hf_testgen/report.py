@@ -115,7 +115,8 @@ def print_selection(selection: Selection, *, explain: bool) -> None:
     print(f"  revision: {revision}")
     print(f"  source:   {selection.source}")
     size = selection.size
-    print(f"  size:     {_size(size.mb if size else None, size.method if size else None)}{_bound(selection)}")
+    shown = format_mb(size.mb, size.method, bound=size.bound, dtype=size.dtype or "the stored dtype") if size else None
+    print(f"  size:     {shown or 'size unknown'}{_bound(selection)}")
     if selection.task_evidence:
         print(f"  fit:      {selection.task_evidence}")
     if selection.tiny_model_id:

@@ -30,7 +30,8 @@ from .errors import HubUnavailableError, LevelSkipped, NoModelFitsError, Registr
 from .fitness import task_fitness
 from .hardware import HARDWARE_CHOICES, HARDWARE_PROFILES, machine_limit
 from .ranking import Constraints, measured_fit_text, partition, rank
-from .records import Framework, ModelCandidate, Note, Rejection, RejectionKind, Selection, Source, validate_model_id
+from .records import LOAD_DTYPES, Framework, LoadDtype, ModelCandidate, Note, Rejection, RejectionKind, Selection
+from .records import SizeEstimate, Source, validate_model_id
 from .registry import Registry, TinyModel, load_registry
 from .static_defaults import static_default
 
@@ -49,6 +50,8 @@ class SelectionRequest:
     max_size_mb: float | None = None
     framework: Framework = "pytorch"
     allow_gated: bool = False
+    dtype: LoadDtype = "auto"  # the dtype the generated test loads the weights in; sizes are at it
+    strict_size: bool = False  # refuse estimates even at the implicit (this machine's) limit
 
 
 @dataclass
@@ -171,7 +174,8 @@ def size_step_down(chain: _Chain) -> ModelCandidate:
     # The largest model that fits is the closest step down from the preferred one.
     ranked = chain.rank(kept)
     position = {c.model_id: i for i, c in enumerate(ranked)}
-    kept.sort(key=lambda c: (-(c.size.bytes if c.size else 0), position[c.model_id]))
+    weights = chain.constraints.weights
+    kept.sort(key=lambda c: (-(weights(c).bytes if weights(c) else 0), position[c.model_id]))
     chain.notes.append(Note("info", f"size-fallback: stepped down from {too_big[0]} to {kept[0].model_id}"))
     return kept[0]
 
@@ -264,12 +268,15 @@ def build_constraints(
     hardware = request.hardware
     if hardware is not None and hardware not in HARDWARE_CHOICES:
         raise UsageError(f"unknown hardware profile {hardware!r}; valid: {', '.join(HARDWARE_CHOICES)}")
+    if request.dtype not in LOAD_DTYPES:
+        raise UsageError(f"unknown dtype {request.dtype!r}; valid: {', '.join(LOAD_DTYPES)}")
     limits: list[tuple[float, str]] = []
     if hardware in HARDWARE_PROFILES:
         limits.append((HARDWARE_PROFILES[hardware].max_model_size_mb, f"the {hardware} profile"))
     if request.max_size_mb is not None:
         limits.append((request.max_size_mb, "--max-size"))
-    if hardware == "auto" and not limits:
+    implicit = hardware == "auto" and not limits
+    if implicit:
         machine = machine_limit()
         limits.append((machine.limit_mb, machine.label))
     limit, label = min(limits) if limits else (None, "")
@@ -282,6 +289,9 @@ def build_constraints(
         model_type=model_type,
         measured=measured,
         hardware_kind=hardware_kind(request),
+        load_dtype=request.dtype,
+        implicit_limit=implicit,
+        strict_size=request.strict_size,
     )
 
 
@@ -373,19 +383,18 @@ def make_selection(chain: _Chain, chosen: ModelCandidate, source: Source) -> Sel
     validate_model_id(chosen.model_id)
     tiny = next(iter(_tiny_models(chain)), None)
     chain.rejected.pop(chosen.model_id, None)
-    size = chosen.size
+    size = chain.constraints.weights(chosen)
     measured_fit = measured_fit_text(chosen, chain.constraints)
     if measured_fit:
         chain.notes.append(Note("info", measured_fit))
     elif size is not None and size.bound == "estimate":
-        text = f"size: {size.mb:,.0f} MB is only estimated from {size.method}; no size limit applied"
-        chain.notes.append(Note("info", text))
+        chain.notes.append(Note("info", _estimate_note(size, chain.constraints)))
     return Selection(
         model_id=chosen.model_id,
         model_type=chain.model_type,
         revision=chosen.sha,
         source=source,
-        size=chosen.size,
+        size=size,
         task=chain.task,
         framework=chain.constraints.framework,
         rejected=tuple(Rejection(mid, reason, kind) for mid, (kind, reason) in chain.rejected.items()),  # type: ignore[arg-type]
@@ -395,24 +404,43 @@ def make_selection(chain: _Chain, chosen: ModelCandidate, source: Source) -> Sel
         task_evidence=task_fitness(chosen, chain.task, chain.model_type).text if chain.task else None,
         size_limit_mb=chain.constraints.max_size_mb,
         size_limit_label=chain.constraints.size_limit_label or None,
+        load_dtype=chain.constraints.load_dtype,
         candidate=chosen,
+    )
+
+
+def _estimate_note(size: SizeEstimate, constraints: Constraints) -> str:
+    """Why an estimated size was accepted: no limit, or at most a quarter of this machine's."""
+    head = f"size: {size.mb:,.0f} MB is only estimated from {size.method}"
+    if constraints.max_size_mb is None:
+        return f"{head}; no size limit applied"
+    return (
+        f"{head}; accepted as at most a quarter of the {constraints.max_size_mb:,.0f} MB limit of "
+        f"{constraints.size_limit_label} (--strict-size refuses estimates)"
     )
 
 
 def no_fit_error(chain: _Chain) -> NoModelFitsError:
     """Name the nearest option: the smallest real model rejected for size, else any rejected one."""
     pool = {c.model_id: c for c in chain.seen + _static_candidates(chain)}
+    weights = chain.constraints.weights
     by_size = sorted(
         (pool[mid] for mid, (kind, _) in chain.rejected.items() if kind == "size" and mid in pool),
-        key=lambda c: (c.size.bytes if c.size else 0, c.model_id),
+        key=lambda c: (weights(c).bytes if weights(c) else 0, c.model_id),
     )
     if by_size:
         nearest = by_size[0]
-        needs = f"{nearest.size_mb:,.1f} MB, {nearest.size.bound}" if nearest.size else "size unknown"
+        size = weights(nearest)
+        if size is None:
+            needs = "has no known size"
+        elif size.bound == "estimate":
+            needs = f"is only estimated at {size.mb:,.1f} MB"
+        else:
+            needs = f"needs {size.mb:,.1f} MB, {size.bound}"
         message = (
             f"no known {chain.model_type} model for {chain.task} fits {chain.constraints.max_size_mb:,.0f} MB "
-            f"({chain.constraints.size_limit_label}); the smallest real candidate, {nearest.model_id}, needs "
-            f"{needs} ({chain.rejected[nearest.model_id][1]})"
+            f"({chain.constraints.size_limit_label}); the smallest real candidate, {nearest.model_id}, {needs} "
+            f"({chain.rejected[nearest.model_id][1]})"
         )
         return NoModelFitsError("size", nearest.model_id, message)
     first = next((item for item in chain.rejected.items() if item[1][0] != "test-model"), None)

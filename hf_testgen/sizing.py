@@ -3,25 +3,35 @@
 Order (most to least reliable), with the bound each gives (`SizeEstimate.bound`):
 1. ``safetensors`` (exact): parameter counts per dtype from the Hub × bytes per dtype;
 2. ``weight_files`` (exact): the sizes of the weight files in ``siblings`` (one format only, shards summed);
-3. ``param_count`` / ``config_params`` (upper bound): a published parameter count, or the count of the
-   model transformers' default config builds, at 4 bytes each (set by the registry builder);
-4. ``used_storage`` (upper bound): everything the repo stores (``usedStorage``), weights included;
-5. ``name`` (estimate): a parameter count in the id as a whole token ("7b", "1.3B", "125m", "8x7b"),
+3. ``page_files`` (upper bound, within 1 %): the weight files' sizes as a stored copy of the repository's
+   Hub page shows them (three significant digits), each rounded up (set by the registry builder);
+4. ``param_count`` / ``config_params`` (upper bound): a published parameter count, or the count of the
+   checkpoint's own config.json, at the stored dtype's bytes (4 when unknown; set by the registry builder);
+5. ``used_storage`` (upper bound): everything the repo stores (``usedStorage``), every weight format
+   included, so only when nothing better is known;
+6. ``default_config`` (estimate): the count of transformers' *default* config of the type: another
+   checkpoint of the type may be any size;
+7. ``name`` (estimate): a parameter count in the id as a whole token ("7b", "1.3B", "125m", "8x7b"),
    at 4 bytes each plus a margin;
-6. ``size_word`` (estimate): a size word in the id as a whole token (tiny, small, base, large, xl, ...),
+8. ``size_word`` (estimate): a size word in the id as a whole token (tiny, small, base, large, xl, ...),
    at the largest size that word stands for in any common family;
-7. ``typical`` (estimate): the typical size of the model type.
+9. ``typical`` (estimate): the typical size of the model type.
 
-Estimates are deliberately on the high side, but only an exact size or an upper bound may pass a
-hard size limit: a guess that can be too low would let a model through that does not fit.
+Estimates are deliberately on the high side (fp32), but only an exact size or an upper bound may pass
+an explicit size limit: a guess that can be too low would let a model through that does not fit.
+
+A pick's size is the memory its weights take at the dtype the generated test loads them in
+(`weights_at`): the stored dtype by default ("auto", as transformers 5 loads), or a dtype the user
+asks for, converted by the ratio of bytes per parameter.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
-from .records import SIZE_BOUND_RANK, Dtype, ModelCandidate, SizeEstimate, WeightFile
+from .records import SIZE_BOUND_RANK, LoadDtype, ModelCandidate, SizeEstimate, WeightFile
 
 # Bytes per element of every safetensors dtype the Hub reports. An unknown dtype is an error,
 # not a guess: a silent wrong size would pick a model that does not fit.
@@ -33,9 +43,13 @@ DTYPE_BYTES: dict[str, float] = {
     "F4": 0.5, "F6_E2M3": 0.75, "F6_E3M2": 0.75,
 }  # fmt: skip
 
-INFERENCE_DTYPE_BYTES: dict[str, float] = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
-# Activations, KV cache and framework overhead on top of the weights, as a fraction of them.
-INFERENCE_OVERHEAD = 0.2
+# Bytes per parameter of the torch dtypes a checkpoint is stored or loaded in.
+TORCH_DTYPE_BYTES: dict[str, float] = {"float64": 8, "float32": 4, "bfloat16": 2, "float16": 2}
+# The narrowest floating dtype a checkpoint of unknown dtype may be stored in: converting its figure to
+# another dtype by this assumption cannot understate it.
+NARROWEST_STORED_BYTES = 2
+# Size methods the builder figures as a parameter count x 4 bytes when the stored dtype is unknown.
+_COUNTED_AT_FP32 = frozenset({"param_count", "config_params"})
 
 # Weight formats in order of preference; only one is counted (a repo often ships several).
 WEIGHT_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -150,13 +164,18 @@ def size_from_weight_files(siblings: Iterable[WeightFile]) -> SizeEstimate | Non
 def parameters_from_name(model_id: str) -> float | None:
     """The parameter count written in the id as a whole token: "7b", "1.3B", "125m", "8x7b", "1_6b" (1.6B).
 
+    A "T" count next to a "B" count is the training-token count ("2B-4T" is 2B parameters).
+
     The active count of a mixture of experts ("A2.7B") says nothing about the total and is ignored
     ("Qwen3-30B-A3B" is 30B; "Qwen1.5-MoE-A2.7B" names no total). Context lengths ("4k") are not counts.
     """
     name = _ACTIVE_PARAM_TOKEN.sub("", re.sub(r"(?<=\d)_(?=\d)", ".", model_id.rsplit("/", 1)[-1]))
+    tokens = _PARAM_TOKEN.findall(name)
+    # "bitnet-b1.58-2B-4T": beside a B count, a T count is the training tokens, not the size.
+    if any(unit.lower() == "b" for _, _, unit in tokens):
+        tokens = [token for token in tokens if token[2].lower() != "t"]
     counts = [
-        float(number) * _PARAM_UNIT[unit.lower()] * (int(experts) if experts else 1)
-        for experts, number, unit in _PARAM_TOKEN.findall(name)
+        float(number) * _PARAM_UNIT[unit.lower()] * (int(experts) if experts else 1) for experts, number, unit in tokens
     ]
     # Several counts ("OLMoE-1B-7B": active and total): the largest, so the size is not understated.
     return max(counts) if counts else None
@@ -214,16 +233,29 @@ def estimate_candidate_size(candidate: ModelCandidate) -> SizeEstimate:
     return candidate.size
 
 
+def weights_at(size: SizeEstimate, stored_dtype: str | None, load_dtype: LoadDtype) -> SizeEstimate:
+    """The memory the weights take loaded in `load_dtype` ("auto": as stored), with the same bound.
 
-def inference_memory_mb(size: SizeEstimate, dtype: Dtype = "fp32", *, stored_bytes_per_param: float = 4) -> float:
-    """Memory to run the model in `dtype`: weights converted from their stored precision, plus overhead.
-
-    Args:
-        size: the stored weight size.
-        dtype: the precision the model will run in.
-        stored_bytes_per_param: bytes per parameter as stored (4 for fp32 checkpoints).
+    Estimates, and parameter counts of unknown dtype, are figured at fp32 (4 bytes each), so they
+    scale to any dtype by its bytes (and stay as they are at "auto"). An exact or upper figure of unknown
+    stored dtype is converted as if stored in the narrowest dtype (2 bytes), so it stays an upper
+    bound (marked `loosened`); the stored dtype's own figure ("auto") needs no conversion.
     """
-    if dtype not in INFERENCE_DTYPE_BYTES:
-        raise ValueError(f"unknown dtype {dtype!r}; expected one of {', '.join(INFERENCE_DTYPE_BYTES)}")
-    n_params = size.bytes / stored_bytes_per_param
-    return round(n_params * INFERENCE_DTYPE_BYTES[dtype] * (1 + INFERENCE_OVERHEAD) / 1e6, 1)
+    stored = stored_dtype if stored_dtype in TORCH_DTYPE_BYTES else None
+    if size.bound == "estimate" or (stored is None and size.method in _COUNTED_AT_FP32):
+        target = load_dtype if load_dtype != "auto" else stored
+        ratio = TORCH_DTYPE_BYTES[target] / FP32_BYTES if target else 1.0
+        return replace(size, bytes=int(size.bytes * ratio), dtype=target)
+    if load_dtype == "auto" or load_dtype == stored:
+        return replace(size, dtype=stored if load_dtype == "auto" else load_dtype)
+    if stored is None:
+        ratio = TORCH_DTYPE_BYTES[load_dtype] / NARROWEST_STORED_BYTES
+        return replace(size, bytes=int(size.bytes * max(ratio, 1.0)), dtype=load_dtype, loosened=True)
+    ratio = TORCH_DTYPE_BYTES[load_dtype] / TORCH_DTYPE_BYTES[stored]
+    return replace(size, bytes=int(size.bytes * ratio), dtype=load_dtype)
+
+
+def candidate_weights_at(candidate: ModelCandidate, load_dtype: LoadDtype) -> SizeEstimate | None:
+    """`weights_at` of a candidate's best-known size, or None when nothing is known."""
+    size = candidate.size or estimate_candidate_size(candidate)
+    return weights_at(size, candidate.dtype, load_dtype)

@@ -16,16 +16,19 @@ MARKDOWN_CELL_MAX = 240  # a Hub message ends up in a pull-request body: keep ea
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|!#])")
 
 
-def format_mb(mb: float | None, method: str | None = None, *, bound: str | None = None) -> str:
-    """The one size formatter: "440.4 MB", "440.4 MB (safetensors)", "415.3 MB (config_params, upper
-    bound)", "7.0 MB (name, estimate)", or "size unknown". `bound` is `SizeEstimate.bound`; "exact"
-    needs no word."""
+def format_mb(
+    mb: float | None, method: str | None = None, *, bound: str | None = None, dtype: str | None = None
+) -> str:
+    """The one size formatter: "440.4 MB", "440.4 MB at float32 (safetensors)", "415.3 MB (param_count,
+    upper bound)", "7.0 MB (name, estimate)", or "size unknown". `bound` is `SizeEstimate.bound`; "exact"
+    needs no word. `dtype` is the dtype the figure is at (the weights as the test loads them)."""
     if mb is None:
         return "size unknown"
+    at = f" at {dtype}" if dtype else ""
     if method is None:
-        return f"{mb:,.1f} MB"
+        return f"{mb:,.1f} MB{at}"
     word = {"upper": ", upper bound", "estimate": ", estimate"}.get(bound or "", "")
-    return f"{mb:,.1f} MB ({method}{word})"
+    return f"{mb:,.1f} MB{at} ({method}{word})"
 
 
 def terminal_safe(text: object) -> str:

@@ -8,10 +8,10 @@ from hf_testgen.records import SizeEstimate, WeightFile
 from hf_testgen.sizing import (
     dtype_bytes,
     estimate_model_size,
-    inference_memory_mb,
     parameters_from_name,
     size_from_safetensors,
     size_word,
+    weights_at,
 )
 
 
@@ -124,15 +124,59 @@ def test_methods_are_tried_in_order():
     assert estimate_model_size("org/bert", model_type="bert").method == "typical"
 
 
-@pytest.mark.parametrize(("dtype", "mb"), [("fp32", 1200.0), ("fp16", 600.0), ("bf16", 600.0), ("int8", 300.0)])
-def test_inference_memory_per_dtype(dtype, mb):
-    weights = SizeEstimate(bytes=1_000_000_000, method="safetensors")  # 250M fp32 parameters
-    assert inference_memory_mb(weights, dtype) == mb
+# --- a size is the weights' memory at the dtype the test loads them in ------------------------------
+GB = 1_000_000_000
 
 
-def test_inference_memory_rejects_unknown_dtype():
-    with pytest.raises(ValueError, match="fp8"):
-        inference_memory_mb(SizeEstimate(bytes=1, method="typical"), "fp8")  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("stored", "load", "mb"),
+    [
+        ("bfloat16", "auto", 14_000.0),  # a bf16 7B model loads in bf16 by default: 14 GB, not 28
+        ("bfloat16", "float32", 28_000.0),
+        ("bfloat16", "float16", 14_000.0),
+        ("float32", "auto", 14_000.0),
+        ("float32", "bfloat16", 7_000.0),
+    ],
+)
+def test_exact_size_follows_the_load_dtype(stored, load, mb):
+    size = weights_at(SizeEstimate(bytes=14 * GB, method="safetensors"), stored, load)
+    assert size.mb == mb
+    assert size.bound == "exact"
+    assert size.dtype == (stored if load == "auto" else load)
+
+
+def test_unknown_stored_dtype_converts_as_if_narrowest_and_becomes_an_upper_bound():
+    files = SizeEstimate(bytes=2 * GB, method="weight_files")
+    as_stored = weights_at(files, None, "auto")
+    assert (as_stored.mb, as_stored.bound) == (2_000.0, "exact")  # auto loads what is stored: the files' bytes
+    widened = weights_at(files, None, "float32")
+    assert (widened.mb, widened.bound) == (4_000.0, "upper")  # it may have been fp16: never understated
+    narrowed = weights_at(files, None, "bfloat16")
+    assert narrowed.mb == 2_000.0  # it may have been bf16 already: not halved
+
+
+def test_a_parameter_count_of_unknown_dtype_is_counted_at_four_bytes():
+    count = SizeEstimate(bytes=4 * GB, method="param_count")  # 1B params x 4 bytes (dtype unknown)
+    assert weights_at(count, None, "auto").mb == 4_000.0
+    assert weights_at(count, None, "bfloat16").mb == 2_000.0
+    assert weights_at(count, None, "bfloat16").bound == "upper"
+
+
+def test_estimates_are_figured_at_fp32_and_scale_to_the_stored_or_asked_dtype():
+    named = estimate_model_size("org/model-7b")
+    assert weights_at(named, None, "auto").mb == named.mb
+    assert weights_at(named, "bfloat16", "auto").mb == pytest.approx(named.mb / 2, abs=0.1)
+    assert weights_at(named, None, "float16").bound == "estimate"
+
+
+def test_a_default_config_count_is_only_an_estimate():
+    """A type's default config says nothing about another checkpoint's size (Intel/dpt-large is ~3x it)."""
+    assert SizeEstimate(bytes=491_600_000, method="default_config").bound == "estimate"
+    assert SizeEstimate(bytes=491_600_000, method="config_params").bound == "upper"  # the checkpoint's own config
+
+
+def test_page_sizes_rounded_up_are_an_upper_bound():
+    assert SizeEstimate(bytes=1_125_000_000, method="page_files").bound == "upper"
 
 
 @pytest.mark.parametrize(
@@ -145,6 +189,8 @@ def test_inference_memory_rejects_unknown_dtype():
         ("stabilityai/stablelm-2-1_6b", 1.6e9),
         ("mistralai/Mixtral-8x7B-v0.1", 56e9),
         ("facebook/opt-125m", 125e6),
+        ("microsoft/bitnet-b1.58-2B-4T", 2e9),  # 4T: the training tokens beside a 2B count
+        ("org/model-1T", 1e12),  # alone, a T count is parameters
     ],
 )
 def test_parameters_from_name_reads_only_totals(model_id, expected):

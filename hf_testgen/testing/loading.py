@@ -176,7 +176,8 @@ def hub_access(target: Target, settings: RuntimeSettings) -> str | None:
 def _load_model(transformers, torch, head: Head, target: Target, *, local_only: bool):
     """(model, loading info) with the first class in `head` that this transformers has and that maps it."""
     major = int(transformers.__version__.split(".")[0])
-    dtype_argument = {"dtype" if major >= 5 else "torch_dtype": torch.float32}
+    dtype = target.dtype if target.dtype == "auto" else getattr(torch, target.dtype)
+    dtype_argument = {"dtype" if major >= 5 else "torch_dtype": dtype}
     last_error: Exception | None = None
     for name in (*head.auto_classes, head.head_class):
         cls = getattr(transformers, name, None)

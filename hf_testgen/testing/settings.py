@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from ..records import LOAD_DTYPES
+
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 # The constants a generated file defines; a module without them is not a generated test.
@@ -72,6 +74,8 @@ class Target:
     revision: str | None
     tiny_model_id: str | None
     pinned_model_id: str  # MODEL_ID as generated, before HF_TESTGEN_MODEL_ID
+    # DTYPE: the dtype the weights load in ("auto": as stored); files from before DTYPE loaded float32
+    dtype: str = "float32"
 
     @classmethod
     def from_module(cls, module: ModuleType, settings: RuntimeSettings) -> Target:
@@ -92,7 +96,10 @@ class Target:
             revision = settings.revision
         else:
             revision = module.REVISION if model_id == pinned else None
-        return cls(module.MODEL_TYPE, module.TASK, model_id, revision, module.TINY_MODEL_ID, pinned)
+        dtype = getattr(module, "DTYPE", "float32")
+        if dtype not in LOAD_DTYPES:
+            raise TypeError(f"{module.__name__}.DTYPE must be one of {', '.join(LOAD_DTYPES)}, not {dtype!r}")
+        return cls(module.MODEL_TYPE, module.TASK, model_id, revision, module.TINY_MODEL_ID, pinned, dtype)
 
     @property
     def is_local(self) -> bool:
