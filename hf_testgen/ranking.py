@@ -123,6 +123,17 @@ def measured_fit_text(candidate: ModelCandidate, constraints: Constraints) -> st
     return f"{text}; its weight size fits too"
 
 
+def estimate_note(size: SizeEstimate, constraints: Constraints) -> str:
+    """Why an estimated size was accepted: no limit, or at most a quarter of this machine's."""
+    head = f"size: {size.mb:,.0f} MB is only estimated from {size.method}"
+    if constraints.max_size_mb is None:
+        return f"{head}; no size limit applied"
+    return (
+        f"{head}; accepted as at most a quarter of the {constraints.max_size_mb:,.0f} MB limit of "
+        f"{constraints.size_limit_label} (--strict-size refuses estimates)"
+    )
+
+
 def _is_estimate(candidate: ModelCandidate) -> bool:
     return candidate.size is None or candidate.size.bound == "estimate"
 

@@ -29,9 +29,19 @@ from .config import Settings
 from .errors import HubUnavailableError, LevelSkipped, NoModelFitsError, RegistryError, UsageError
 from .fitness import task_fitness
 from .hardware import HARDWARE_CHOICES, HARDWARE_PROFILES, machine_limit
-from .ranking import Constraints, measured_fit_text, partition, rank
-from .records import LOAD_DTYPES, Framework, LoadDtype, ModelCandidate, Note, Rejection, RejectionKind, Selection
-from .records import SizeEstimate, Source, validate_model_id
+from .ranking import Constraints, estimate_note, measured_fit_text, partition, rank
+from .records import (
+    LOAD_DTYPES,
+    Framework,
+    LoadDtype,
+    ModelCandidate,
+    Note,
+    Rejection,
+    RejectionKind,
+    Selection,
+    Source,
+    validate_model_id,
+)
 from .registry import Registry, TinyModel, load_registry
 from .static_defaults import static_default
 
@@ -388,7 +398,7 @@ def make_selection(chain: _Chain, chosen: ModelCandidate, source: Source) -> Sel
     if measured_fit:
         chain.notes.append(Note("info", measured_fit))
     elif size is not None and size.bound == "estimate":
-        chain.notes.append(Note("info", _estimate_note(size, chain.constraints)))
+        chain.notes.append(Note("info", estimate_note(size, chain.constraints)))
     return Selection(
         model_id=chosen.model_id,
         model_type=chain.model_type,
@@ -406,17 +416,6 @@ def make_selection(chain: _Chain, chosen: ModelCandidate, source: Source) -> Sel
         size_limit_label=chain.constraints.size_limit_label or None,
         load_dtype=chain.constraints.load_dtype,
         candidate=chosen,
-    )
-
-
-def _estimate_note(size: SizeEstimate, constraints: Constraints) -> str:
-    """Why an estimated size was accepted: no limit, or at most a quarter of this machine's."""
-    head = f"size: {size.mb:,.0f} MB is only estimated from {size.method}"
-    if constraints.max_size_mb is None:
-        return f"{head}; no size limit applied"
-    return (
-        f"{head}; accepted as at most a quarter of the {constraints.max_size_mb:,.0f} MB limit of "
-        f"{constraints.size_limit_label} (--strict-size refuses estimates)"
     )
 
 

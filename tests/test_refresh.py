@@ -42,7 +42,8 @@ BERT_IDS = (
 )
 ROW_KEYS = set(ModelCandidate(model_id="a/b", fact_source="x").to_dict()) | {
     "model_type", "sha", "pipeline_tag", "library_name", "frameworks", "parameters",
-    "size_mb", "size_method", "size_exact", "size_detail", "last_modified", "architectures", "used_storage", "dtype", "source_urls",
+    "size_mb", "size_method", "size_exact", "size_detail", "last_modified", "architectures", "used_storage",
+    "dtype", "source_urls",
 }  # fmt: skip
 
 
