@@ -104,6 +104,13 @@ def _index() -> dict[str, Any]:
     return json.loads((Path(__file__).parent / "data/task_index.json").read_text(encoding="utf-8"))
 
 
+@cache
+def _evidence_defaults() -> dict[str, str]:
+    """Model type → the task its known checkpoints most often carry the head of (see `default_task`)."""
+    rows = json.loads((Path(__file__).parent / "data/default_tasks.json").read_text(encoding="utf-8"))
+    return {model_type: row["task"] for model_type, row in rows["model_types"].items()}
+
+
 def _task_index() -> dict[str, dict[str, str]]:
     """Model type → {task: head class}, the part of the map that every selection reads."""
     return _index()["model_types"]
@@ -195,9 +202,17 @@ def check_task(model_type: str, task: str) -> None:
 
 
 def default_task(model_type: str) -> str | None:
-    """The task a model type is tested on when none is given (see `_DEFAULT_TASK_ORDER`)."""
+    """The task a model type is tested on when none is given.
+
+    The curated table's task first (`_DEFAULT_TASK_ORDER` among them); outside it, the head the type's
+    known checkpoints carry most often (`data/default_tasks.json`, derived from the registry's Hub
+    evidence by scripts/build_registry.py); else the first supported task in `_DEFAULT_TASK_ORDER`.
+    """
     curated = {task for task, types in TASK_TO_MODEL_TYPES.items() if model_type in types}
     supported = tasks_for_model_type(model_type)
+    common = _evidence_defaults().get(model_type)
+    if not curated and common in supported:
+        return common
     for pool in (curated, supported):
         for task in _DEFAULT_TASK_ORDER:
             if task in pool:

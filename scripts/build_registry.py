@@ -119,9 +119,12 @@ for _path in (REPO_ROOT, REPO_ROOT / "scripts"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from hub_pages import PageFacts, load_page_facts  # noqa: E402
+
 from hf_testgen.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
 from hf_testgen.frameworks import detect_frameworks  # noqa: E402
 from hf_testgen.records import SIZE_BOUND_RANK, ModelCandidate, SizeEstimate  # noqa: E402
+from hf_testgen.sizing import TORCH_DTYPE_BYTES as DTYPE_BYTES_OF  # noqa: E402
 from hf_testgen.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name  # noqa: E402
 
 GENERATED_BY = "scripts/build_registry.py"
@@ -130,6 +133,7 @@ DEFAULT_DATA_DIR = REPO_ROOT / ".." / "shared" / "data"
 DEFAULT_REGISTRY = REPO_ROOT / "model_registry.json"
 DEFAULT_STATIC = REPO_ROOT / "hf_testgen" / "data" / "static_defaults.json"
 DEFAULT_BENCHMARKS = REPO_ROOT / "benchmarks.json"
+DEFAULT_TASKS = REPO_ROOT / "hf_testgen" / "data" / "default_tasks.json"
 
 # The model types the registry must cover (config model_type spelling); others found in sources
 # a and b are added when transformers knows them.
@@ -159,6 +163,24 @@ KNOWN_BAD_DOCSTRING_IDS: dict[str, str] = {
     "google/distilbert-base-uncased": (
         "not a Hub repo (its config.json answers 401, as public notes on the transformers 5 "
         "docstring record); the checkpoint is distilbert/distilbert-base-uncased"
+    ),
+    "google/dinov2-base-patch16-224": (
+        "named by the Dinov2 config docstring only; no stored Hub page, Hub reply or test names it "
+        "(the DINOv2 checkpoints are facebook/dinov2-*)"
+    ),
+    "arcee-ai/model-id": "a placeholder in a docstring example, not a repository",
+}
+
+# Head evidence mined from documentation that the checkpoint does not bear out, and what replaces it.
+ARCHITECTURE_CORRECTIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "facebook/deit-base-distilled-patch16-224": (
+        ("DeiTForImageClassificationWithTeacher",),
+        "the DeiTForImageClassification docstring example loads it into a newly initialised head; the "
+        "checkpoint holds the distilled (with-teacher) classifier",
+    ),
+    "LGAI-EXAONE/EXAONE-3.0-7.8B-Instruct": (
+        (),
+        "a docstring credits it with LlamaForCausalLM; its own config is EXAONE's, not Llama's",
     ),
 }
 
@@ -615,13 +637,13 @@ def merge_by_trust(*sources: list[ModelCandidate]) -> dict[str, list[ModelCandid
 def tighter(new: SizeEstimate, old: SizeEstimate) -> bool:
     """A better bound, or a smaller upper bound of the same kind of evidence.
 
-    A default config's count (``config_params``) never undercuts a published parameter count or a
-    stored size: the config only mirrors the named checkpoint when its docstring is right, and
-    bloom's default config builds 16M parameters while bigscience/bloom holds 176B.
+    A default config's count (``default_config``) never undercuts another estimate: the config only
+    mirrors the named checkpoint when its docstring is right, and bloom's default config builds 16M
+    parameters while bigscience/bloom holds 176B.
     """
     if SIZE_BOUND_RANK[new.bound] != SIZE_BOUND_RANK[old.bound]:
         return SIZE_BOUND_RANK[new.bound] > SIZE_BOUND_RANK[old.bound]
-    if new.method == "config_params" and old.method != "config_params":
+    if new.method == "default_config" and old.method != "default_config":
         return False
     return new.bound == "upper" and new.bytes < old.bytes
 
@@ -635,6 +657,157 @@ def enrich_from(row: ModelCandidate, other: ModelCandidate) -> ModelCandidate:
     if changes:
         changes["fact_source"] = f"{row.fact_source}; {', '.join(changes)} from {other.fact_source}"
     return dataclasses.replace(row, **changes) if changes else row
+
+
+def apply_page_facts(
+    by_type: dict[str, list[ModelCandidate]], facts: dict[str, PageFacts], log: BuildLog
+) -> dict[str, list[ModelCandidate]]:
+    """Fill each row's missing facts from the stored Hub pages of its repository, and add the
+    repositories the pages show with task evidence (a pipeline tag) that no other source listed.
+
+    A page fact never replaces a recorded Hub reply's (sha, exact size): both are the Hub's own
+    word, and the reply's is the complete one. It does replace what other sources only guessed.
+    """
+    seen: set[str] = set()
+    result: dict[str, list[ModelCandidate]] = {}
+    for model_type, rows in by_type.items():
+        updated = []
+        for row in rows:
+            page = facts.get(row.model_id.lower())
+            seen.add(row.model_id.lower())
+            updated.append(with_page_facts(row, page) if page else row)
+        result[model_type] = updated
+    for key, page in sorted(facts.items()):
+        if key in seen or page.pipeline_tag is None or page.model_type not in result:
+            continue
+        row = with_page_facts(ModelCandidate(page.model_id, page.model_type, fact_source=page.source), page)
+        result[page.model_type].append(dataclasses.replace(row, size=row.size or estimate_candidate_size(row)))
+        log.notes.append(f"pages: added {page.model_id} ({page.model_type}, pipeline tag {page.pipeline_tag})")
+    return {t: sorted(rows, key=rank_key) for t, rows in sorted(result.items())}
+
+
+def apply_gated_patterns(by_type: dict[str, list[ModelCandidate]], path: Path) -> dict[str, list[ModelCandidate]]:
+    """Mark gated every row whose id matches a pattern of ``scripts/facts/gated_repos.json`` (each
+    pattern lists gated members as the Hub's own error messages name them)."""
+    rules = [(re.compile(p["pattern"], re.IGNORECASE), p["evidence"]) for p in load_json(path)["patterns"]]
+    result = {}
+    for model_type, rows in by_type.items():
+        marked = []
+        for row in rows:
+            rule = next(((pattern, evidence) for pattern, evidence in rules if pattern.search(row.model_id)), None)
+            if rule is not None and not row.gated:
+                urls = tuple(e["url"] for e in rule[1])
+                row = dataclasses.replace(
+                    row,
+                    gated=True,
+                    fact_source=f"{row.fact_source}; gated: the Hub gates {rule[0].pattern} ({len(urls)} quoted)",
+                    fact_urls=tuple(dict.fromkeys(row.fact_urls + urls)),
+                )
+            marked.append(row)
+        result[model_type] = marked
+    return result
+
+
+def apply_corrections(by_type: dict[str, list[ModelCandidate]]) -> dict[str, list[ModelCandidate]]:
+    """`ARCHITECTURE_CORRECTIONS`: replace head evidence that a row's sources got wrong, saying why."""
+    result = {}
+    for model_type, rows in by_type.items():
+        result[model_type] = [
+            dataclasses.replace(
+                row,
+                architectures=ARCHITECTURE_CORRECTIONS[row.model_id][0],
+                fact_source=f"{row.fact_source}; architectures corrected: {ARCHITECTURE_CORRECTIONS[row.model_id][1]}",
+            )
+            if row.model_id in ARCHITECTURE_CORRECTIONS
+            else row
+            for row in rows
+        ]
+    return result
+
+
+def with_page_facts(row: ModelCandidate, page: PageFacts) -> ModelCandidate:
+    changes: dict[str, Any] = {}
+    if row.sha is None and page.sha:
+        changes["sha"] = page.sha
+    if page.dtype and row.dtype is None:
+        changes["dtype"] = page.dtype
+    if page.size and (row.size is None or tighter(page.size, row.size)):
+        changes["size"] = page.size
+    elif row.size and row.size.method == "param_count" and page.dtype and row.parameters_total:
+        n = row.parameters_total  # the published count at the stored dtype's bytes: a tighter upper bound
+        detail = f"{n:,} params x {page.dtype} ({DTYPE_BYTES_OF[page.dtype]:g} bytes, {page.source})"
+        changes["size"] = SizeEstimate(int(n * DTYPE_BYTES_OF[page.dtype]), "param_count", detail)
+    for name in ("pipeline_tag", "library_name", "frameworks", "architectures"):
+        if getattr(page, name) and not getattr(row, name):
+            changes[name] = getattr(page, name)
+    if page.architectures and page.architectures != row.architectures:
+        changes["architectures"] = page.architectures  # the repository's own config.json beats a doc example
+    if page.likes is not None and page.likes > row.likes:
+        changes["likes"] = page.likes
+    if page.downloads is not None and row.downloads == 0:
+        changes["downloads"] = page.downloads
+    if page.gated and not row.gated:
+        changes["gated"] = True
+    if not changes:
+        return row
+    named = ", ".join(sorted(changes))
+    changes["fact_source"] = row.fact_source if row.fact_source == page.source else (
+        f"{row.fact_source}; {named} from {page.source}"
+    )
+    changes["fact_urls"] = tuple(dict.fromkeys(row.fact_urls + page.urls))
+    return dataclasses.replace(row, **changes)
+
+
+# Hub pipeline tags that name a task the generator tests under another name.
+TAG_AS_TASK = {
+    "image-feature-extraction": "feature-extraction",
+    "sentence-similarity": "feature-extraction",
+    "image-text-to-text": "image-to-text",
+}
+
+
+def default_tasks_document(by_type: dict[str, list[ModelCandidate]]) -> dict:
+    """Per model type outside the curated table: the generatable task most of its real checkpoints
+    are for, by the Hub's own word (the pipeline tag; the config's architectures when untagged),
+    when that differs from the task `_DEFAULT_TASK_ORDER` gives. Ties go to the task whose
+    checkpoints have more downloads, then to the order's task."""
+    from hf_testgen import families, tasks
+    from hf_testgen.errors import GenerationError
+    from hf_testgen.ranking import direct_evidence
+
+    rows: dict[str, dict[str, Any]] = {}
+    for model_type, candidates in by_type.items():
+        if any(model_type in types for types in tasks.TASK_TO_MODEL_TYPES.values()):
+            continue
+        generatable = []
+        for task in tasks.tasks_for_model_type(model_type):
+            try:
+                families.resolve_head(model_type, task)
+            except GenerationError:
+                continue
+            generatable.append(task)
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for c in candidates:
+            task = checkpoint_task(c, model_type, generatable, direct_evidence)
+            if task is not None and not c.is_tiny_test_model:
+                counts[task][0] += 1
+                counts[task][1] += c.downloads
+        if not counts:
+            continue
+        order = tasks._DEFAULT_TASK_ORDER
+        rank = {task: order.index(task) if task in order else len(order) for task in counts}
+        best = min(counts, key=lambda task: (-counts[task][0], -counts[task][1], rank[task], task))
+        if best != tasks.default_task(model_type):
+            rows[model_type] = {"task": best, "checkpoints": {task: n for task, (n, _) in sorted(counts.items())}}
+    return {"schema_version": SCHEMA_VERSION, "generated_by": GENERATED_BY, "model_types": rows}
+
+
+def checkpoint_task(c: ModelCandidate, model_type: str, generatable: list[str], direct_evidence) -> str | None:
+    """The generatable task one checkpoint is for: its pipeline tag, else the first its architectures name."""
+    if c.pipeline_tag:
+        task = TAG_AS_TASK.get(c.pipeline_tag, c.pipeline_tag)
+        return task if task in generatable else None
+    return next((task for task in generatable if c.architectures and direct_evidence(c, task, model_type)), None)
 
 
 def registry_document(
@@ -732,6 +905,8 @@ def parse_updated(text: str | None) -> str:
 def build(data_dir: Path, per_type: int, updated: str, log: BuildLog) -> tuple[dict, dict, dict]:
     from mined_rows import mined_candidates
 
+    from hf_testgen.tasks import _evidence_defaults, all_tasks
+
     task_map = load_json(REPO_ROOT / "hf_testgen" / "data" / "task_map.json")
     known = frozenset(task_map["model_types"])
     unknown = [t for t in COVERED_TYPES if t not in known]
@@ -753,6 +928,14 @@ def build(data_dir: Path, per_type: int, updated: str, log: BuildLog) -> tuple[d
     bench = load_csv(data_dir / "timm_benchmark_infer_cpu_i7_12700h.csv")
     timm = [timm_candidate(r) for r in timm_selection(results, bench)]
     by_type = merge_by_trust(hub, llmfit, docs, timm)
+    by_type = apply_page_facts(by_type, load_page_facts(frozenset(all_tasks())), log)
+    by_type = apply_corrections(by_type)
+    by_type = apply_gated_patterns(by_type, REPO_ROOT / "scripts" / "facts" / "gated_repos.json")
+    write_atomic(DEFAULT_TASKS, render({"schema_version": SCHEMA_VERSION, "model_types": {}}))
+    _evidence_defaults.cache_clear()  # the order's defaults first: the table names only departures from them
+    defaults = default_tasks_document(by_type)
+    write_atomic(DEFAULT_TASKS, render(defaults))  # static_pick and the generator read it from here
+    _evidence_defaults.cache_clear()
     tiny = tiny_models(data_dir)
     registry = registry_document(by_type, tiny, updated)
     static = static_document(by_type, tiny, updated, log)

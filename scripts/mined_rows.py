@@ -24,8 +24,11 @@ What a mined row claims, and why:
   Not when a published parameter count (recorded Hub replies, llmfit) of the mirrored checkpoint or
   of the row is larger: bloom's default config builds 16M parameters, bigscience/bloom holds 176B.
 - ``size``: for the checkpoint the defaults mirror, the default model's parameters x 4 bytes (fp32,
-  the widest dtype checkpoints are published in) + ``CONFIG_MARGIN``: an upper bound (``config_params``).
-  Other mined ids get an estimate from the id (which never passes a size limit).
+  the widest dtype checkpoints are published in) + ``CONFIG_MARGIN``: only an estimate
+  (``default_config``): a config docstring's claim that its defaults mirror a checkpoint is often wrong
+  (DPT's defaults build a third of Intel/dpt-large; mobilenet_v2's have 2 labels where the checkpoint
+  has 1,001). Other mined ids get an estimate from the id. A stored Hub page's weight sizes
+  (``scripts/hub_pages.py``) replace either.
 - An id is kept only when its repo name matches the model type (``matches_type``) or the evidence
   is strong (a stated expected output, a pipeline default): the segformer config docstring names an
   unrelated 36B model, and such an id must never become a default.
@@ -201,7 +204,7 @@ def integration_test_records() -> list[dict[str, Any]]:
 def config_size(
     model_type: str, model_id: str, sizes: dict[str, Any], known_counts: dict[str, int]
 ) -> SizeEstimate | None:
-    """An upper bound from the default config, for the checkpoint its docstring says the defaults mirror
+    """An estimate from the default config, for the checkpoint its docstring says the defaults mirror
     or one of the same type whose size word is no larger (``bart-large-cnn`` beside ``bart-large``:
     within a family, checkpoints named with the same size word share the architecture's dimensions)."""
     facts = sizes.get(model_type) or {}
@@ -224,7 +227,7 @@ def config_size(
     like = "" if same else f" (size word {word!r}, no larger than {mirrored}'s {mirrored_word!r})"
     untied = " with an untied LM head" if untied_head_params(model_type, facts) else ""
     detail = f"{params:,} params of the default {model_type} config{untied} x 4 bytes + {CONFIG_MARGIN - 1:.0%}{like}"
-    return SizeEstimate(bytes=int(params * 4 * CONFIG_MARGIN), method="config_params", detail=detail)
+    return SizeEstimate(bytes=int(params * 4 * CONFIG_MARGIN), method="default_config", detail=detail)
 
 
 _WORDS = list(SIZE_WORDS)

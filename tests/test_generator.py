@@ -337,7 +337,7 @@ def test_generate_writes_the_selected_model(offline, tmp_path, capsys):
     out = capsys.readouterr().out
     path = tmp_path / "test_hf_bert.py"
     assert out.startswith(
-        "bert: google-bert/bert-base-uncased @ 86b5e0934494 (registry, 440.4 MB safetensors) -> "
+        "bert: google-bert/bert-base-uncased @ 86b5e0934494 (registry, 440.4 MB at float32 safetensors) -> "
     )
     assert out.rstrip().endswith(str(path))
     text = path.read_text(encoding="utf-8")

@@ -42,9 +42,14 @@ def test_every_row_says_where_its_facts_came_from_and_sizes_say_their_bound():
     assert all(c.fact_source for c in rows)
     mined = [c for c in rows if "scripts/facts/" in c.fact_source]
     assert len(mined) > 500 and any(c.architectures for c in mined)
+    assert all(c.size is not None for c in rows)
     for c in rows:
-        if c.size.method == "config_params":
-            assert "params of the default" in c.size.detail and c.size.bound == "upper"
+        if c.size.method == "default_config":  # a default config's count is never more than an estimate
+            assert "params of the default" in c.size.detail and c.size.bound == "estimate"
+        assert c.size.method != "config_params"  # no row has its own config counted yet
+        if c.size.method == "page_files":  # rounded-up page sizes name their page and bound
+            assert ("huggingface.co/" + c.model_id).lower() in c.size.detail.lower() and c.size.bound == "upper"
+            assert any(url in c.size.detail for url in c.fact_urls)
 
 
 def test_wrong_docstring_checkpoints_never_become_rows():
