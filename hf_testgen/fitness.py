@@ -34,7 +34,7 @@ from .records import ModelCandidate
 SAME_HEAD_TASKS: tuple[frozenset[str], ...] = (
     frozenset({"summarization", "translation", "text2text-generation"}),
     frozenset({"image-to-text", "image-text-to-text", "visual-question-answering"}),
-    frozenset({"feature-extraction", "sentence-similarity"}),
+    frozenset({"feature-extraction", "sentence-similarity", "image-feature-extraction"}),
     # an image-text-to-text model generates text from a text-only prompt with the same LM head
     frozenset({"text-generation", "image-text-to-text"}),
 )

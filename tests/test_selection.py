@@ -160,6 +160,47 @@ def test_only_an_exact_size_or_an_upper_bound_passes_a_limit(tmp_path, method, p
     assert "only estimated" in reason and method in reason
 
 
+def test_an_estimate_passes_the_implicit_limit_only_within_a_quarter_of_it(tmp_path):
+    """This machine's limit (no --hardware, no --max-size) lets a small estimate through, with a note;
+    --strict-size and an explicit limit refuse it and say it is only estimated."""
+    from hf_testgen.hardware import machine_limit
+
+    limit = machine_limit().limit_mb
+    small = candidate_row("org/bert-small-guess", "bert", pipeline_tag="fill-mask", size_mb=round(limit / 5, 1),
+                          size_method="name")
+    large = candidate_row("org/bert-large-guess", "bert", pipeline_tag="fill-mask", size_mb=round(limit / 3, 1),
+                          size_method="name", downloads=10_000_000)
+    path = write_registry(tmp_path / "r.json", registry_dict({"bert": [small, large]}))
+    settings = settings_for(None, path, use_static_registry=True)
+    selection = select(SelectionRequest("bert"), settings, now=NOW)
+    assert selection.model_id == "org/bert-small-guess"  # the more popular one is estimated above a quarter
+    assert any("only estimated" in n.text and "a quarter" in n.text for n in selection.notes)
+    reason = {r.model_id: r.reason for r in selection.rejected}["org/bert-large-guess"]
+    assert "only estimated" in reason and "more than a quarter" in reason
+    strict = select(SelectionRequest("bert", strict_size=True), settings, now=NOW)
+    assert strict.model_id == "google-bert/bert-base-uncased"  # the static default, whose size is sure
+    explicit = select(SelectionRequest("bert", max_size_mb=limit), settings, now=NOW)
+    assert explicit.model_id == "google-bert/bert-base-uncased"
+
+
+@pytest.mark.parametrize(("dtype", "fits"), [("auto", True), ("bfloat16", True), ("float32", False)])
+def test_the_size_is_the_memory_at_the_load_dtype(tmp_path, dtype, fits):
+    """A bf16 7B checkpoint takes 14 GB as stored (dtype auto, the default) and 28 GB in float32."""
+    row = candidate_row("org/llama-7b", "llama", pipeline_tag="text-generation", size_mb=14_000.0,
+                        size_method="safetensors", dtype="bfloat16")
+    path = write_registry(tmp_path / "r.json", registry_dict({"llama": [row]}))
+    settings = settings_for(None, path, use_static_registry=True)
+    request = SelectionRequest("llama", max_size_mb=20_000, dtype=dtype)
+    if not fits:
+        selection = select(request, settings, now=NOW)
+        assert selection.model_id != "org/llama-7b"
+        assert "28,000 MB (exact) exceeds" in {r.model_id: r.reason for r in selection.rejected}["org/llama-7b"]
+        return
+    selection = select(request, settings, now=NOW)
+    assert selection.model_id == "org/llama-7b"
+    assert (selection.size.mb, selection.size.dtype, selection.load_dtype) == (14_000.0, "bfloat16", dtype)
+
+
 def test_size_step_down_goes_large_to_base_before_tiny(tmp_path):
     rows = [
         candidate_row("google/flan-t5-large", "t5", downloads=9_000_000, size_mb=3132.6,

@@ -73,3 +73,48 @@ def test_no_shipped_size_is_below_the_real_one(model_type, model_id, real_mb):
     """Real weight sizes from the Hub (fp32 or as published); a row's size must never be lower."""
     row = {c.model_id: c for c in REGISTRY.candidates(model_type)}[model_id]
     assert row.size.mb >= real_mb, (row.size, row.fact_source)
+
+
+# (type, task) pairs a user asks for first, and what the offline registry must answer: a fine-tuned
+# checkpoint that carries the task's head (issue: these were refused or picked odd rows).
+COMMON_PAIRS = [
+    ("xlm-roberta", None, "FacebookAI/xlm-roberta-base"),
+    ("mobilebert", "question-answering", "csarron/mobilebert-uncased-squad-v2"),
+    ("roberta", "token-classification", "Jean-Baptiste/roberta-large-ner-english"),
+    ("pegasus", "summarization", "google/pegasus-xsum"),
+    ("segformer", None, "nvidia/segformer-b0-finetuned-ade-512-512"),
+    ("hubert", "automatic-speech-recognition", "facebook/hubert-large-ls960-ft"),
+    ("deberta-v2", "question-answering", "deepset/deberta-v3-base-squad2"),
+    ("xlm-roberta", "token-classification", "FacebookAI/xlm-roberta-large-finetuned-conll03-english"),
+    ("layoutlmv3", "token-classification", "nielsr/layoutlmv3-finetuned-funsd"),
+    ("speecht5", "text-to-speech", "microsoft/speecht5_tts"),
+    ("dinov2", "feature-extraction", "facebook/dinov2-base"),
+]
+
+
+@pytest.mark.parametrize(("model_type", "task", "expected"), COMMON_PAIRS)
+def test_common_pairs_pick_the_fine_tuned_checkpoint_offline(model_type, task, expected):
+    from hf_testgen.selection import SelectionRequest, select
+
+    settings = Settings(use_static_registry=True)
+    selection = select(SelectionRequest(model_type, task=task), settings)
+    assert selection.model_id == expected
+    assert selection.candidate is not None
+    assert task_fitness(selection.candidate, selection.task, model_type).direct  # its own tag or config says so
+
+
+def test_a_gated_row_is_refused_without_allow_gated():
+    """Every Gemma checkpoint is gated on the Hub (scripts/facts/gated_repos.json quotes its errors)."""
+    from hf_testgen.errors import NoModelFitsError
+    from hf_testgen.selection import SelectionRequest, select
+
+    gemma = {c.model_id: c for c in REGISTRY.candidates("gemma")}
+    assert gemma["google/gemma-2b"].gated
+    settings = Settings(use_static_registry=True)
+    try:
+        chosen = select(SelectionRequest("gemma"), settings).model_id
+    except NoModelFitsError:
+        chosen = None
+    assert not (chosen or "").startswith("google/")
+    allowed = select(SelectionRequest("gemma", allow_gated=True, hardware="none"), settings)
+    assert allowed.model_id.startswith("google/gemma")
