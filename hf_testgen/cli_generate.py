@@ -33,6 +33,7 @@ from .generation import (
     batch_summary,
     clean_name,
     generate,
+    limit_text,
     verification_problems,
 )
 from .records import Note
@@ -155,6 +156,8 @@ def _request(args: argparse.Namespace, name: str) -> GenerationRequest:
         max_size_mb=args.max_size,
         framework=args.framework,
         allow_gated=args.allow_gated,
+        dtype=args.dtype,
+        strict_size=args.strict_size,
         model=args.model,
         revision=args.revision,
         tiny_model=args.tiny_model,
@@ -195,10 +198,22 @@ def generate_one(name: str, args: argparse.Namespace, settings: Settings, *, eve
 
 
 # --- batches -----------------------------------------------------------------------------------------
+def _size_limit_line(args: argparse.Namespace) -> str:
+    """The one limit every file of a batch is selected under (each file's header names it too)."""
+    from .selection import SelectionRequest, build_constraints
+
+    request = SelectionRequest(model_type="", hardware=args.hardware, max_size_mb=args.max_size, dtype=args.dtype)
+    constraints = build_constraints(request, None)
+    dtype = "the stored dtype (auto)" if args.dtype == "auto" else args.dtype
+    return f"size limit: {limit_text(constraints.max_size_mb, constraints.size_limit_label)}; weights at {dtype}"
+
+
 def _run_batch(names: list[str], args: argparse.Namespace, settings: Settings) -> int:
     start = time.perf_counter()
     outcomes: list[Outcome] = []
     warned: set[Note] = set()
+    if args.model is None:
+        print(_size_limit_line(args), file=sys.stderr if args.dry_run else sys.stdout)
     for name in names:
         outcome = generate_one(name, args, settings, every=args.all)
         outcomes.append(outcome)

@@ -83,6 +83,7 @@ class Outcome:
     path: Path | None = None  # where it was written (None for a dry run and failures)
     text: str | None = None  # the rendered file
     notes: tuple[Note, ...] = field(default=(), compare=False)  # the selection's notes
+    revision: str | None = None  # the commit the file pins (None: the default branch)
 
 
 def clean_name(name: str) -> str:
@@ -139,11 +140,11 @@ def generate(request: GenerationRequest, settings: Settings) -> Outcome:
     where = f"{spec.model_id} @ {revision} ({_provenance(spec)})"
     if request.dry_run:
         line = f"{name}: {where} -> {shown} (dry run: not written)"
-        return Outcome(name, "printed", line, file_name=path.name, text=text, notes=notes)
+        return Outcome(name, "printed", line, file_name=path.name, text=text, notes=notes, revision=spec.revision)
     status = write_test(text, path, force=request.force)
     suffix = " (unchanged)" if status == "unchanged" else ""
     line = f"{name}: {where} -> {shown}{suffix}"
-    return Outcome(name, status, line, file_name=path.name, path=path, text=text, notes=notes)
+    return Outcome(name, status, line, file_name=path.name, path=path, text=text, notes=notes, revision=spec.revision)
 
 
 def _type_and_task(name: str, request: GenerationRequest, settings: Settings) -> tuple[str, str]:
@@ -211,7 +212,7 @@ def _spec(
         load_dtype=selection.load_dtype,
         size_dtype=selection.size.dtype if selection.size else None,
         size_bound=selection.size.bound if selection.size else None,
-        size_limit=_limit_text(selection.size_limit_mb, selection.size_limit_label),
+        size_limit=limit_text(selection.size_limit_mb, selection.size_limit_label),
     )
     return spec, selection.notes
 
@@ -260,7 +261,7 @@ def _provenance(spec: GenerationSpec) -> str:
     return f"{source}, {size}{method}"
 
 
-def _limit_text(limit_mb: float | None, label: str | None) -> str:
+def limit_text(limit_mb: float | None, label: str | None) -> str:
     """The size limit a file was selected under, for its header and --all's first line."""
     return "none" if limit_mb is None else f"{limit_mb:,.0f} MB ({label})"
 
@@ -285,12 +286,14 @@ def batch_summary(outcomes: Sequence[Outcome], seconds: float) -> str:
     Skipped: the file was already up to date, or (--all) no model meets the constraints.
     """
     written = sum(o.status in ("written", "printed") for o in outcomes)
+    produced = [o for o in outcomes if o.status in ("written", "printed", "unchanged")]
+    pinned = sum(o.revision is not None for o in produced)
     skipped = [o for o in outcomes if o.status in ("unchanged", "skipped")]
     failed = [o for o in outcomes if o.status == "failed"]
     verb = "printed" if any(o.status == "printed" for o in outcomes) else "written"
     lines = [
         f"{verb} {written}, skipped {len(skipped)}, failed {len(failed)} "
-        f"of {len(outcomes)} model types in {seconds:.1f}s"
+        f"of {len(outcomes)} model types in {seconds:.1f}s; {pinned} of {len(produced)} files pin a commit sha"
     ]
     lines.extend(f"  {o.line}" for o in skipped if o.status == "skipped")
     lines.extend(f"  {o.line}" for o in failed)
