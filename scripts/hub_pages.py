@@ -20,7 +20,9 @@ back from a similarity search. This module re-reads those lines and turns them i
   repository, ``listing_url``), ``gated`` (the page asks to accept
   conditions), ``architectures`` (config page).
 
-Run ``python scripts/hub_pages.py`` for a summary of what the lines hold (and the lines refused).
+Run ``python scripts/hub_pages.py`` for a summary of what the lines hold; ``--table`` adds, for every
+type's offline default at this machine's limit whose repository has a page size, the reported size and
+bound beside the page's own figure (shown sizes summed, not rounded up) and the pinned sha, as Markdown.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ SOURCE_PREFIX = "huggingface.co page copy"
 _SHA = re.compile(r"[0-9a-f]{40}")
 _SIZE_TEXT = re.compile(r"(\d+(?:\.(\d+))?)\s*(Bytes|kB|MB|GB|TB)")
 _UNIT = {"Bytes": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+# A page size is rounded up by half a unit of its third significant digit: at most this share above the shown figure.
+PAGE_ROUNDING_ALLOWANCE = 0.005
 _SHARD = re.compile(r"-(\d{5})-of-(\d{5})\.")
 _FRAMEWORK_OF_FORMAT: dict[str, Framework] = {
     "safetensors": "pytorch", "pytorch": "pytorch", "tensorflow": "tensorflow", "flax": "jax", "onnx": "onnx",
@@ -243,6 +247,33 @@ def merge(first: PageFacts, later: PageFacts) -> PageFacts:
     return replace(first, **changes)
 
 
+def defaults_table(facts: dict[str, PageFacts]) -> list[str]:
+    """Markdown rows: type, task, default, reported size (bound, dtype), page size, ratio, sha."""
+    from hf_testgen import families
+    from hf_testgen.config import Settings
+    from hf_testgen.errors import HfTestgenError
+    from hf_testgen.selection import SelectionRequest, select
+
+    settings = Settings(use_static_registry=True)
+    rows = ["| type | task | default | reported | page shows | reported / page | sha |", "|---" * 7 + "|"]
+    for model_type in families.supported_model_types():
+        try:
+            selection = select(SelectionRequest(model_type), settings)
+        except HfTestgenError:
+            continue
+        page = facts.get(selection.model_id.lower())
+        if page is None or page.size is None or selection.size is None:
+            continue
+        shown = page.size.bytes / (1 + PAGE_ROUNDING_ALLOWANCE)
+        ratio = selection.size.bytes / shown
+        rows.append(
+            f"| {model_type} | {selection.task} | {selection.model_id} | {selection.size.mb:,.1f} MB "
+            f"({selection.size.method}, {selection.size.bound}) | ~{shown / 1e6:,.0f} MB | {ratio:.3f} | "
+            f"{(selection.revision or 'none')[:12]} |"
+        )
+    return rows
+
+
 def main() -> int:
     from hf_testgen.tasks import all_tasks
 
@@ -257,6 +288,8 @@ def main() -> int:
         "gated": sum(f.gated for f in facts.values()),
     }
     print(f"{lines} lines, {len(facts)} repositories with facts: " + ", ".join(f"{k} {v}" for k, v in count.items()))
+    if "--table" in sys.argv[1:]:
+        print("\n".join(defaults_table(facts)))
     return 0
 
 
