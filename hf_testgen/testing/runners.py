@@ -46,6 +46,12 @@ def _compact(torch, tensor, what: str):
     return values
 
 
+def _unknown_tokens(tokenizer, ids) -> int:
+    """How many of `ids` are the tokenizer's unknown token: plain English text should have none."""
+    unknown = getattr(tokenizer, "unk_token_id", None)
+    return 0 if unknown is None else int((ids == unknown).sum())
+
+
 def _label(config, index: int) -> str:
     """The name the config gives a class index (a classifier must name its classes)."""
     id2label = getattr(config, "id2label", None) or {}
@@ -87,16 +93,18 @@ def fill_mask(loaded, device: str, text: str) -> TaskOutput:
     return TaskOutput("fill-mask", fields, {"top_scores": top.values, "logits": row[:SLICE]}, ("top_ids",))
 
 
-def classify_texts(loaded, device: str, texts: tuple[str, ...]) -> TaskOutput:
-    """The best label and the probability of every label, for each text."""
+def classify_texts(loaded, device: str, texts: tuple) -> TaskOutput:
+    """The best label and the probability of every label, for each text (or (premise, hypothesis) pair)."""
     torch, tokenizer, model = loaded.torch, loaded.preprocessor, loaded.model
-    rows = [model(**tokenizer(text, return_tensors="pt").to(device)).logits[0] for text in texts]
+    encodings = [tokenizer(*((text,) if isinstance(text, str) else text), return_tensors="pt") for text in texts]
+    unknown = sum(_unknown_tokens(tokenizer, encoding["input_ids"]) for encoding in encodings)
+    rows = [model(**encoding.to(device)).logits[0] for encoding in encodings]
     logits = _compact(torch, torch.stack(rows), "logits")
     probabilities = logits.softmax(dim=-1)
     labels = [_label(model.config, index) for index in probabilities.argmax(dim=-1).tolist()]
     names = [_label(model.config, index) for index in range(probabilities.shape[-1])]
     table = [dict(zip(names, (round(p, 4) for p in row), strict=True)) for row in probabilities.tolist()]
-    fields = {"labels": labels, "probabilities": table}
+    fields = {"labels": labels, "probabilities": table, "unknown_tokens": unknown}
     return TaskOutput("text-classification", fields, {"logits": logits[:, :SLICE]}, ("labels",))
 
 
@@ -141,9 +149,10 @@ def embed(loaded, device: str, sentences: tuple[str, ...]) -> TaskOutput:
     """Mean-pooled, normalised sentence embeddings and their cosine similarities."""
     torch, tokenizer, model = loaded.torch, loaded.preprocessor, loaded.model
     encoder = model.get_encoder() if getattr(model.config, "is_encoder_decoder", False) else model
-    pooled = []
+    pooled, unknown = [], 0
     for sentence in sentences:
         inputs = tokenizer(sentence, return_tensors="pt").to(device)
+        unknown += _unknown_tokens(tokenizer, inputs["input_ids"])
         outputs = encoder(**inputs, output_hidden_states=True)
         hidden = getattr(outputs, "last_hidden_state", None)
         hidden = outputs.hidden_states[-1] if hidden is None else hidden
@@ -153,6 +162,7 @@ def embed(loaded, device: str, sentences: tuple[str, ...]) -> TaskOutput:
     similarities = embeddings @ embeddings.T
     fields = {"similarities": [[round(v, 4) for v in row] for row in similarities.tolist()]}
     fields["hidden_size"] = embeddings.shape[-1]
+    fields["unknown_tokens"] = unknown
     return TaskOutput("feature-extraction", fields, {"embeddings": embeddings[:, :SLICE], "similarities": similarities})
 
 
