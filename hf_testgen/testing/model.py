@@ -253,7 +253,8 @@ class ModelUnderTest:
         settings, loaded = self.settings, self.loaded
         if not (settings.record_golden or settings.golden):
             return []
-        key = goldens.golden_key(self.target.model_id, self.target.revision, self.target.task, device, loaded.dtype)
+        target = self.target
+        key = goldens.golden_key(target.pinned_model_id, target.pinned_revision, target.task, device, loaded.dtype)
         runner = output.call[0]
         if settings.record_golden:
             goldens.record(settings.record_golden, key, runner, output)
@@ -262,7 +263,7 @@ class ModelUnderTest:
         expected = goldens.lookup(settings.golden, key, runner)
         if expected is None:
             record.golden = "missing"
-            return []
+            return [goldens.missing_message(settings.golden, key, runner)]
         problems = goldens.differences(loaded.torch, expected, output, loaded.dtype)
         record.golden = "drift" if problems else "match"
         return [f"drift from the golden {key} ({runner}): {problem}" for problem in problems]

@@ -72,6 +72,7 @@ class Target:
     revision: str | None
     tiny_model_id: str | None
     pinned_model_id: str  # MODEL_ID as generated, before HF_TESTGEN_MODEL_ID
+    pinned_revision: str | None = None  # REVISION as generated, before HF_TESTGEN_REVISION (keys the goldens)
 
     @classmethod
     def from_module(cls, module: ModuleType, settings: RuntimeSettings) -> Target:
@@ -92,7 +93,7 @@ class Target:
             revision = settings.revision
         else:
             revision = module.REVISION if model_id == pinned else None
-        return cls(module.MODEL_TYPE, module.TASK, model_id, revision, module.TINY_MODEL_ID, pinned)
+        return cls(module.MODEL_TYPE, module.TASK, model_id, revision, module.TINY_MODEL_ID, pinned, module.REVISION)
 
     @property
     def is_local(self) -> bool:
