@@ -90,6 +90,7 @@ def fill_mask(loaded, device: str, text: str) -> TaskOutput:
     ids = top.indices.tolist()
     words = [tokenizer.decode([token]).strip() for token in ids]
     fields = {"top_ids": ids, "top_words": words, "top_scores": [round(v, 4) for v in top.values.tolist()]}
+    fields["unknown_tokens"] = _unknown_tokens(tokenizer, inputs["input_ids"])
     return TaskOutput("fill-mask", fields, {"top_scores": top.values, "logits": row[:SLICE]}, ("top_ids",))
 
 
@@ -124,6 +125,7 @@ def tag_tokens(loaded, device: str, text: str) -> TaskOutput:
         words[word] = (min(first[0], start), max(first[1], end), first[2])
     word_labels = {text[start:end]: label for start, end, label in words.values()}
     fields = {"word_labels": word_labels, "token_labels": token_labels}
+    fields["unknown_tokens"] = _unknown_tokens(tokenizer, encoding["input_ids"])
     return TaskOutput("token-classification", fields, {"logits": logits[:SLICE, :SLICE]}, ("token_labels",))
 
 
@@ -141,6 +143,7 @@ def answer_question(loaded, device: str, question: str, context: str) -> TaskOut
     start, end = max(spans, key=lambda span: float(start_logits[span[0]] + end_logits[span[1]]))
     first, last = offsets[start][0], offsets[end][1]
     fields = {"answer": context[first:last], "start": first, "end": last}
+    fields["unknown_tokens"] = _unknown_tokens(tokenizer, encoding["input_ids"])
     tensors = {"start_logits": start_logits[:SLICE], "end_logits": end_logits[:SLICE]}
     return TaskOutput("question-answering", fields, tensors, ("answer",))
 
