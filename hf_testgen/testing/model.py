@@ -8,17 +8,48 @@ the main test's inference, and the cpu output that device parity needs is comput
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import pytest
 
 from . import goldens, results
+from .labels import Kind, LabelMeanings
 from .loading import Loaded, LoadFailure, LoadSkip, load
 from .runners import RUNNERS, TaskOutput
 from .settings import RuntimeSettings, Target
+
+SENTENCE_MODEL_FILE = "modules.json"  # sentence-transformers' description of a sentence-embedding model
+
+
+@cache
+def documented_similarities() -> dict[str, dict[str, Any]]:
+    """Cosine scores that checkpoints' own documentation prints, per model id (see data/SOURCES.md)."""
+    text = resources.files("hf_testgen.testing").joinpath("data", "documented_similarities.json").read_text("utf-8")
+    return json.loads(text)["models"]
+
+
+def _has_file(target: Target, settings: RuntimeSettings, name: str) -> bool:
+    """Whether the checkpoint holds `name`: in its local folder, the Hub cache, or (online) on the Hub."""
+    if target.is_local:
+        return (target.local_path / name).is_file()
+    from huggingface_hub import hf_hub_download, try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(target.model_id, name, revision=target.revision), str):
+        return True
+    if settings.offline:
+        return False
+    try:
+        hf_hub_download(target.model_id, name, revision=target.revision, endpoint=settings.endpoint, etag_timeout=10)
+    except Exception:  # absent, or the Hub does not answer: not known to be there
+        return False
+    return True
+
 
 # (rtol, atol) between a cuda/mps output and the cpu output of the same run, per dtype.
 PARITY_TOLERANCES: dict[str, tuple[float, float]] = {
@@ -126,6 +157,32 @@ class ModelUnderTest:
     def embed(self, sentences: tuple[str, ...], *, device: str) -> TaskOutput:
         return self.run("embed", device, tuple(sentences))
 
+    # --- what the checkpoint is known to say -------------------------------------------------------
+    def label_meanings(self, *, kinds: tuple[Kind | None, ...]) -> LabelMeanings:
+        """What the classifier's label names mean; skips the test when their kind is not one of `kinds`."""
+        meanings = LabelMeanings.from_config(self.loaded.model.config)
+        if meanings.kind not in kinds:
+            what = f"name {meanings.kind}s" if meanings.kind else "carry no sentiment or entailment meaning"
+            pytest.skip(f"the labels of {self.target.model_id} ({', '.join(meanings.meanings)}) {what}")
+        return meanings
+
+    @property
+    def embedding_kind(self) -> str:
+        """"sentence-embedding" when the checkpoint ships a sentence-transformers configuration, else "encoder"."""
+        return "sentence-embedding" if _has_file(self.target, self.settings, SENTENCE_MODEL_FILE) else "encoder"
+
+    def documented_similarities(self, *, device: str) -> list[tuple[str, str, float, float]]:
+        """(first, second, documented cosine, measured cosine) for every pair the checkpoint's documentation
+        scores (data/documented_similarities.json); skips the test when it documents none."""
+        entry = documented_similarities().get(self.target.pinned_model_id)
+        if entry is None:
+            pytest.skip(f"no documentation of {self.target.pinned_model_id} states similarity scores")
+        pairs = entry["pairs"]
+        sentences = tuple(dict.fromkeys(sentence for first, second, _ in pairs for sentence in (first, second)))
+        matrix = self.embed(sentences, device=device).similarities
+        where = {sentence: index for index, sentence in enumerate(sentences)}
+        return [(a, b, stated, matrix[where[a]][where[b]]) for a, b, stated in pairs]
+
     def generate(self, text: str, *, max_new_tokens: int, device: str) -> TaskOutput:
         return self.run("generate", device, text, max_new_tokens)
 
@@ -196,7 +253,8 @@ class ModelUnderTest:
         settings, loaded = self.settings, self.loaded
         if not (settings.record_golden or settings.golden):
             return []
-        key = goldens.golden_key(self.target.model_id, self.target.revision, self.target.task, device, loaded.dtype)
+        target = self.target
+        key = goldens.golden_key(target.pinned_model_id, target.pinned_revision, target.task, device, loaded.dtype)
         runner = output.call[0]
         if settings.record_golden:
             goldens.record(settings.record_golden, key, runner, output)
@@ -205,7 +263,7 @@ class ModelUnderTest:
         expected = goldens.lookup(settings.golden, key, runner)
         if expected is None:
             record.golden = "missing"
-            return []
+            return [goldens.missing_message(settings.golden, key, runner)]
         problems = goldens.differences(loaded.torch, expected, output, loaded.dtype)
         record.golden = "drift" if problems else "match"
         return [f"drift from the golden {key} ({runner}): {problem}" for problem in problems]

@@ -46,6 +46,12 @@ def _compact(torch, tensor, what: str):
     return values
 
 
+def _unknown_tokens(tokenizer, ids) -> int:
+    """How many of `ids` are the tokenizer's unknown token: plain English text should have none."""
+    unknown = getattr(tokenizer, "unk_token_id", None)
+    return 0 if unknown is None else int((ids == unknown).sum())
+
+
 def _label(config, index: int) -> str:
     """The name the config gives a class index (a classifier must name its classes)."""
     id2label = getattr(config, "id2label", None) or {}
@@ -84,19 +90,22 @@ def fill_mask(loaded, device: str, text: str) -> TaskOutput:
     ids = top.indices.tolist()
     words = [tokenizer.decode([token]).strip() for token in ids]
     fields = {"top_ids": ids, "top_words": words, "top_scores": [round(v, 4) for v in top.values.tolist()]}
+    fields["unknown_tokens"] = _unknown_tokens(tokenizer, inputs["input_ids"])
     return TaskOutput("fill-mask", fields, {"top_scores": top.values, "logits": row[:SLICE]}, ("top_ids",))
 
 
-def classify_texts(loaded, device: str, texts: tuple[str, ...]) -> TaskOutput:
-    """The best label and the probability of every label, for each text."""
+def classify_texts(loaded, device: str, texts: tuple) -> TaskOutput:
+    """The best label and the probability of every label, for each text (or (premise, hypothesis) pair)."""
     torch, tokenizer, model = loaded.torch, loaded.preprocessor, loaded.model
-    rows = [model(**tokenizer(text, return_tensors="pt").to(device)).logits[0] for text in texts]
+    encodings = [tokenizer(*((text,) if isinstance(text, str) else text), return_tensors="pt") for text in texts]
+    unknown = sum(_unknown_tokens(tokenizer, encoding["input_ids"]) for encoding in encodings)
+    rows = [model(**encoding.to(device)).logits[0] for encoding in encodings]
     logits = _compact(torch, torch.stack(rows), "logits")
     probabilities = logits.softmax(dim=-1)
     labels = [_label(model.config, index) for index in probabilities.argmax(dim=-1).tolist()]
     names = [_label(model.config, index) for index in range(probabilities.shape[-1])]
     table = [dict(zip(names, (round(p, 4) for p in row), strict=True)) for row in probabilities.tolist()]
-    fields = {"labels": labels, "probabilities": table}
+    fields = {"labels": labels, "probabilities": table, "unknown_tokens": unknown}
     return TaskOutput("text-classification", fields, {"logits": logits[:, :SLICE]}, ("labels",))
 
 
@@ -116,6 +125,7 @@ def tag_tokens(loaded, device: str, text: str) -> TaskOutput:
         words[word] = (min(first[0], start), max(first[1], end), first[2])
     word_labels = {text[start:end]: label for start, end, label in words.values()}
     fields = {"word_labels": word_labels, "token_labels": token_labels}
+    fields["unknown_tokens"] = _unknown_tokens(tokenizer, encoding["input_ids"])
     return TaskOutput("token-classification", fields, {"logits": logits[:SLICE, :SLICE]}, ("token_labels",))
 
 
@@ -133,6 +143,7 @@ def answer_question(loaded, device: str, question: str, context: str) -> TaskOut
     start, end = max(spans, key=lambda span: float(start_logits[span[0]] + end_logits[span[1]]))
     first, last = offsets[start][0], offsets[end][1]
     fields = {"answer": context[first:last], "start": first, "end": last}
+    fields["unknown_tokens"] = _unknown_tokens(tokenizer, encoding["input_ids"])
     tensors = {"start_logits": start_logits[:SLICE], "end_logits": end_logits[:SLICE]}
     return TaskOutput("question-answering", fields, tensors, ("answer",))
 
@@ -141,9 +152,10 @@ def embed(loaded, device: str, sentences: tuple[str, ...]) -> TaskOutput:
     """Mean-pooled, normalised sentence embeddings and their cosine similarities."""
     torch, tokenizer, model = loaded.torch, loaded.preprocessor, loaded.model
     encoder = model.get_encoder() if getattr(model.config, "is_encoder_decoder", False) else model
-    pooled = []
+    pooled, unknown = [], 0
     for sentence in sentences:
         inputs = tokenizer(sentence, return_tensors="pt").to(device)
+        unknown += _unknown_tokens(tokenizer, inputs["input_ids"])
         outputs = encoder(**inputs, output_hidden_states=True)
         hidden = getattr(outputs, "last_hidden_state", None)
         hidden = outputs.hidden_states[-1] if hidden is None else hidden
@@ -153,6 +165,7 @@ def embed(loaded, device: str, sentences: tuple[str, ...]) -> TaskOutput:
     similarities = embeddings @ embeddings.T
     fields = {"similarities": [[round(v, 4) for v in row] for row in similarities.tolist()]}
     fields["hidden_size"] = embeddings.shape[-1]
+    fields["unknown_tokens"] = unknown
     return TaskOutput("feature-extraction", fields, {"embeddings": embeddings[:, :SLICE], "similarities": similarities})
 
 

@@ -74,6 +74,7 @@ class Target:
     revision: str | None
     tiny_model_id: str | None
     pinned_model_id: str  # MODEL_ID as generated, before HF_TESTGEN_MODEL_ID
+    pinned_revision: str | None = None  # REVISION as generated, before HF_TESTGEN_REVISION (keys the goldens)
     # DTYPE: the dtype the weights load in ("auto": as stored); files from before DTYPE loaded float32
     dtype: str = "float32"
 
@@ -99,7 +100,9 @@ class Target:
         dtype = getattr(module, "DTYPE", "float32")
         if dtype not in LOAD_DTYPES:
             raise TypeError(f"{module.__name__}.DTYPE must be one of {', '.join(LOAD_DTYPES)}, not {dtype!r}")
-        return cls(module.MODEL_TYPE, module.TASK, model_id, revision, module.TINY_MODEL_ID, pinned, dtype)
+        return cls(
+            module.MODEL_TYPE, module.TASK, model_id, revision, module.TINY_MODEL_ID, pinned, module.REVISION, dtype
+        )
 
     @property
     def is_local(self) -> bool:
