@@ -43,6 +43,9 @@ RECENCY_HORIZON_DAYS = 730
 # At the implicit limit (this machine), an estimate of at most this share of it passes: estimates are
 # figured high (fp32, the largest size a word stands for), so being 4x too low is not a realistic risk.
 ESTIMATE_SHARE_OF_IMPLICIT_LIMIT = 0.25
+# Weights below this (250k fp32 parameters) are a test fixture or a stub: the smallest trained
+# checkpoints we know are several MB (timm/dla46x_c.in1k 4.3 MB, google/deeplabv3_mobilenet_v2 10.5 MB).
+SMALLEST_TRAINED_MB = 1.0
 
 @dataclass(frozen=True)
 class Constraints:
@@ -159,6 +162,10 @@ def _weights_rejection(size: SizeEstimate | None, limit: float, of_limit: str, a
 def test_model_rejection(candidate: ModelCandidate) -> str | None:
     if candidate.is_tiny_test_model:
         return "a random-weight test checkpoint (used only as the generated file's TINY_MODEL_ID)"
+    size = candidate.size
+    if size is not None and size.bound != "estimate" and size.mb < SMALLEST_TRAINED_MB:
+        # poolside/Laguna-tiny-per-element (0.7 MB) is a test fixture whatever its id says
+        return f"weights of {size.mb:,.1f} MB: too small for a trained model (a test fixture or a stub)"
     return None
 
 

@@ -350,3 +350,16 @@ def test_api_level_picks_the_checkpoint_with_the_head_over_a_popular_embedder(lo
     assert selection.task_evidence == "architectures name BertForTokenClassification"
     query = local_hub.requests("/api/models")[-1][2]
     assert "expand=config" in query and "gated=false" in query and "num_parameters=" in query
+
+
+def test_weights_too_small_for_a_trained_model_are_never_picked(tmp_path):
+    rows = [
+        candidate_row("poolside/Laguna-tiny-per-element", "bert", pipeline_tag="fill-mask", size_mb=0.7,
+                      downloads=9_000_000),
+        candidate_row("org/bert-mini-real", "bert", pipeline_tag="fill-mask", size_mb=4.3, downloads=10),
+    ]  # fmt: skip
+    path = write_registry(tmp_path / "r.json", registry_dict({"bert": rows}))
+    selection = select(SelectionRequest("bert"), settings_for(None, path, use_static_registry=True), now=NOW)
+    assert selection.model_id == "org/bert-mini-real"
+    rejected = {r.model_id: r for r in selection.rejected}["poolside/Laguna-tiny-per-element"]
+    assert rejected.kind == "test-model" and "too small for a trained model" in rejected.reason
