@@ -10,8 +10,8 @@ back from a similarity search. This module re-reads those lines and turns them i
 - ``sha``: a 40-hex commit taken from a page URL of the repository itself (a tree or commits page
   at a commit that holds the weights and config), never a short sha or a branch name;
 - ``size``: the weight files of one format (``hf_testgen.sizing.WEIGHT_FORMATS`` order) as the tree
-  page shows them, three significant digits in SI units, each rounded up by half a unit of its last
-  digit: an upper bound within 1 % (size method ``page_files``). Sharded weights count only when
+  page shows them, three significant digits in SI units, each rounded up by half a unit of its third
+  significant digit: an upper bound within 0.5 % (size method ``page_files``). Sharded weights count only when
   every shard ``-0000k-of-0000n`` is listed;
 - ``dtype``: ``torch_dtype`` / ``dtype`` of the config page, else the card's "Tensor type";
 - ``pipeline_tag``, ``library_name``: the header's task and library words; ``frameworks``: from the
@@ -48,8 +48,6 @@ SOURCE_PREFIX = "huggingface.co page copy"
 _SHA = re.compile(r"[0-9a-f]{40}")
 _SIZE_TEXT = re.compile(r"(\d+(?:\.(\d+))?)\s*(Bytes|kB|MB|GB|TB)")
 _UNIT = {"Bytes": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
-# A page size is rounded up by half a unit of its third significant digit: at most this share above the shown figure.
-PAGE_ROUNDING_ALLOWANCE = 0.005
 _SHARD = re.compile(r"-(\d{5})-of-(\d{5})\.")
 _FRAMEWORK_OF_FORMAT: dict[str, Framework] = {
     "safetensors": "pytorch", "pytorch": "pytorch", "tensorflow": "tensorflow", "flax": "jax", "onnx": "onnx",
@@ -108,13 +106,26 @@ def sha_from(url: str | None, model_id: str) -> str | None:
 
 
 def bytes_upper(text: str) -> int | None:
-    """"1.12 GB" → 1,125,000,000: the shown figure plus half a unit of its last digit (it was rounded)."""
+    """"1.12 GB" → 1,125,000,000: the shown figure plus half a unit of its third significant digit.
+
+    The Hub shows sizes to three significant digits in SI units and drops trailing zeros ("5 GB" is
+    4.995-5.005 GB, "9.1 MB" 9.095-9.105 MB), so this is an upper bound within 0.5 %.
+    """
     match = _SIZE_TEXT.fullmatch(text.strip())
     if match is None:
         return None
-    number, decimals, unit = match.groups()
-    half_unit = 0.0 if unit == "Bytes" else 0.5 * 10 ** -(len(decimals) if decimals else 0)
-    return math.ceil((float(number) + half_unit) * _UNIT[unit])
+    number, _, unit = match.groups()
+    value = float(number)
+    if unit == "Bytes" or value == 0:
+        return int(value)
+    half_unit = 0.5 * 10 ** (math.floor(math.log10(value)) - 2)
+    return math.ceil((value + half_unit) * _UNIT[unit])
+
+
+def shown_bytes(text: str) -> int:
+    """"1.12 GB" → 1,120,000,000: the figure as the page shows it."""
+    match = _SIZE_TEXT.fullmatch(text.strip())
+    return int(float(match.group(1)) * _UNIT[match.group(3)]) if match else 0
 
 
 def page_size(files: dict[str, str], url: str) -> SizeEstimate | None:
@@ -128,7 +139,8 @@ def page_size(files: dict[str, str], url: str) -> SizeEstimate | None:
         sizes = [bytes_upper(files[n]) for n in names]
         if any(s is None for s in sizes):
             return None
-        detail = f"{len(names)} {fmt} file(s) on {url}, each rounded up"
+        shown = sum(shown_bytes(files[n]) for n in names)
+        detail = f"{len(names)} {fmt} file(s) on {url} showing {shown / 1e6:,.1f} MB, each rounded up"
         return SizeEstimate(bytes=sum(s for s in sizes if s is not None), method="page_files", detail=detail)
     return None
 
@@ -264,11 +276,11 @@ def defaults_table(facts: dict[str, PageFacts]) -> list[str]:
         page = facts.get(selection.model_id.lower())
         if page is None or page.size is None or selection.size is None:
             continue
-        shown = page.size.bytes / (1 + PAGE_ROUNDING_ALLOWANCE)
+        shown = float(re.search(r"showing ([\d,.]+) MB", page.size.detail).group(1).replace(",", "")) * 1e6
         ratio = selection.size.bytes / shown
         rows.append(
             f"| {model_type} | {selection.task} | {selection.model_id} | {selection.size.mb:,.1f} MB "
-            f"({selection.size.method}, {selection.size.bound}) | ~{shown / 1e6:,.0f} MB | {ratio:.3f} | "
+            f"({selection.size.method}, {selection.size.bound}) | {shown / 1e6:,.1f} MB | {ratio:.3f} | "
             f"{(selection.revision or 'none')[:12]} |"
         )
     return rows
