@@ -28,6 +28,8 @@ from .documented import documented_output
 from .errors import GenerationError, UsageError
 from .families import FAMILIES, Head, resolve_head
 from .records import SIZE_METHODS, SOURCES, validate_model_id, validate_model_type, validate_revision
+from .reference import reference_tests
+from .reference import source as reference_source
 from .registry import atomic_write_text
 from .text import format_mb
 
@@ -238,6 +240,8 @@ def _context(spec: GenerationSpec, head: Head) -> dict[str, Any]:
         "docstring": "Strict loading, real inputs on each device, and what a working model says about them.",
         "test_name": "test_" + spec.task.replace("-", "_"),
         "documented": documented_output(spec.model_id, spec.task),
+        "reference_tests": reference_tests(spec.model_id),
+        "reference_commit": "commit " + reference_source()["commit"],
     }
 
 

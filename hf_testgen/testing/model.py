@@ -17,6 +17,7 @@ import pytest
 
 from . import goldens, results
 from .loading import Loaded, LoadFailure, LoadSkip, load
+from .reference import Replayer
 from .runners import RUNNERS, TaskOutput
 from .settings import RuntimeSettings, Target
 
@@ -53,6 +54,7 @@ class ModelUnderTest:
         self._problem: tuple[str, str] | None = None  # ("skip" | "fail", message), raised again per test
         self._outputs: dict[tuple, TaskOutput] = {}
         self._device = "cpu"
+        self._replayer: Replayer | None = None
 
     # --- loading -----------------------------------------------------------------------------------
     @property
@@ -113,6 +115,27 @@ class ModelUnderTest:
         if task == "question-answering":
             return self.answer_question(inputs[0], inputs[1], device=device).answer
         raise ValueError(f"transformers documents no sample output for {task!r} that this runtime replays")
+
+    def reference_problems(self, tests: tuple[str, ...], *, device: str) -> list[str]:
+        """Replay the cases of transformers' integration `tests` for the pinned checkpoint; what differs.
+
+        A case that cannot run here (a class this transformers lacks, no expectation for the device) skips;
+        a reference class that does not load strictly fails.
+        """
+        loaded = self.loaded
+        if self._replayer is None:
+            self._replayer = Replayer(loaded, self.target)
+        problems: list[str] = []
+        try:
+            for case in self._replayer.cases(tests):
+                problems.extend(self._replayer.problems(case, device))
+        except LoadSkip as skip:
+            pytest.skip(f"{self.target.model_id}: {skip}")
+        except LoadFailure as failure:
+            pytest.fail(str(failure), pytrace=False)
+        finally:
+            self._device = "unknown"  # a reference model may have moved; run() moves the main model again
+        return problems
 
     def classify_texts(self, texts: tuple[str, ...], *, device: str) -> TaskOutput:
         return self.run("classify_texts", device, tuple(texts))

@@ -11,6 +11,8 @@ its tests ask for these fixtures:
   the test's outcome becomes the "semantic" verdict of the results line.
 - `documented`: `semantic`, and only when the model under test is the file's MODEL_ID: the output
   transformers documents for that checkpoint (DOCUMENTED_OUTPUT) is a claim about it alone.
+- `reference`: the same rule for the outputs transformers' own integration tests state for MODEL_ID
+  (REFERENCE_TESTS, replayed from hf_testgen/data/reference_outputs.json).
 """
 
 from __future__ import annotations
@@ -94,6 +96,15 @@ def documented(loaded_model, semantic) -> DeviceRecord:
     target = loaded_model.target
     if target.model_id != target.pinned_model_id:
         pytest.skip(f"the documented output is {target.pinned_model_id}'s; this run tests {target.model_id}")
+    return semantic
+
+
+@pytest.fixture
+def reference(loaded_model, semantic) -> DeviceRecord:
+    """Like `documented`: transformers' integration tests state their values for the pinned MODEL_ID only."""
+    target = loaded_model.target
+    if target.model_id != target.pinned_model_id:
+        pytest.skip(f"the reference outputs are {target.pinned_model_id}'s; this run tests {target.model_id}")
     return semantic
 
 
