@@ -228,7 +228,7 @@ def test_every_family_file_passes_ruff_and_collects_both_tests_on_each_device(tm
     assert {str(path): problem for path, problem in problems.items() if problem} == {}
     for path, (_, task, _) in zip(paths, FAMILY_CASES, strict=True):
         # cpu, cuda and mps for the main test, and for the semantic test where the task has one
-        has_semantics = task not in ("image-segmentation", "automatic-speech-recognition", "audio-classification")
+        has_semantics = task != "image-segmentation"  # speech files check the shipped spoken sample
         assert collected[path.resolve()] == (6 if has_semantics else 3), (path, task)
 
 
@@ -457,7 +457,8 @@ def test_dry_run_prints_the_file_and_writes_nothing(offline, tmp_path, capsys):
 
 def test_verify_checks_parse_ruff_and_collection(offline, tmp_path, capsys):
     assert main(["--generate", "whisper", "--verify", "--output-dir", str(tmp_path), *offline]) == 0
-    assert generated_checks.verify_test_file(tmp_path / "test_hf_whisper.py") == 3  # cpu, cuda, mps
+    # the main test and the transcript check, each on cpu, cuda and mps
+    assert generated_checks.verify_test_file(tmp_path / "test_hf_whisper.py") == 6
 
 
 def test_verify_fails_on_a_broken_file(tmp_path):

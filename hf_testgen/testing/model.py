@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from . import goldens, results
+from . import goldens, results, speech
 from .loading import Loaded, LoadFailure, LoadSkip, load
 from .reference import Replayer
 from .runners import RUNNERS, TaskOutput
@@ -93,7 +93,7 @@ class ModelUnderTest:
             torch.cuda.reset_peak_memory_stats()
         start = time.perf_counter()
         with torch.inference_mode():
-            output = RUNNERS[runner](loaded, device, *inputs)
+            output = {**RUNNERS, **speech.RUNNERS}[runner](loaded, device, *inputs)
         if device == "cuda":
             torch.cuda.synchronize()
         output.seconds = time.perf_counter() - start
@@ -175,6 +175,34 @@ class ModelUnderTest:
 
     def classify_audio(self, *, device: str) -> TaskOutput:
         return self.run("classify_audio", device)
+
+    def transcribe_sample(self, sample: str, *, max_new_tokens: int, device: str) -> TaskOutput:
+        """Speech to text on a spoken sample (a name shipped in testing/data, or a path)."""
+        return self.run("transcribe_sample", device, sample, max_new_tokens)
+
+    def classify_sample(self, sample: str, *, device: str) -> TaskOutput:
+        return self.run("classify_sample", device, sample)
+
+    @staticmethod
+    def check_sample(sample: str, sha256: str) -> None:
+        """The sample is the recording the file's expectations are about (its SHA-256 as shipped).
+
+        Raises:
+            AssertionError: another file is in its place (silence, noise, a re-encoding).
+        """
+        found = speech.sha256_of(sample)
+        assert found == sha256, f"{sample} has SHA-256 {found}, not {sha256}: it is not the recording SPEECH_TEXT says"
+
+    @staticmethod
+    def word_error_rate(reference: str, hypothesis: str) -> float:
+        return speech.word_error_rate(reference, hypothesis)
+
+    def label_named(self, output: TaskOutput, name: str) -> str:
+        """The model's label spelled `name` (any case); skips when the model has none: its classes are others."""
+        for label in output.labels:
+            if label.lower() == name.lower():
+                return label
+        pytest.skip(f"{self.target.model_id} has no {name!r} class ({len(output.labels)} labels), so no label is known")
 
     # --- checks every test shares --------------------------------------------------------------------
     def check_and_record(self, device: str, output: TaskOutput) -> None:
