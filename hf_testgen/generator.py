@@ -63,6 +63,7 @@ class GenerationSpec:
     command: str  # the command that regenerates the file, shown in its header
     # The tiny random test checkpoint of this type: semantic checks skip when it is the model run.
     tiny_model_id: str | None = None
+    tiny_reason: str | None = None  # why there is none (a comment in the file)
 
     def __post_init__(self) -> None:
         try:
@@ -70,6 +71,9 @@ class GenerationSpec:
             validate_model_id(self.model_id)
             if self.tiny_model_id is not None:
                 validate_model_id(self.tiny_model_id)
+            reason = self.tiny_reason
+            if reason is not None and not (isinstance(reason, str) and reason.isprintable()):
+                raise ValueError(f"the tiny-model reason {reason!r} must be one printable line")
             if self.revision is not None:
                 validate_revision(self.revision)
         except ValueError as err:
@@ -103,27 +107,33 @@ class GenerationSpec:
 
 
 # --- file names ------------------------------------------------------------------------------------
-def file_name_for(model_type: str) -> str:
-    """`test_hf_<type>.py` with '-' and '.' turned into '_' ("gpt-j" → "test_hf_gpt_j.py").
+def file_name_for(model_type: str, task: str | None = None) -> str:
+    """`test_hf_<type>.py` for the type's default task (`task` None), `test_hf_<type>_<task>.py` for another,
+    with '-' and '.' turned into '_' ("gpt-j" → "test_hf_gpt_j.py"; bert, text-classification →
+    "test_hf_bert_text_classification.py"): one file per (type, task), so no task overwrites another's file.
 
     Raises:
-        UsageError: the name is not a valid model type name (e.g. "../evil").
+        UsageError: the name is not a valid model type name (e.g. "../evil"), or the task is unknown.
     """
     try:
         validate_model_type(model_type)
     except ValueError as err:
         raise UsageError(str(err)) from None
-    return "test_hf_" + re.sub(r"[-.]", "_", model_type) + ".py"
+    if task is not None and task not in tasks.all_tasks():
+        raise UsageError(f"unknown task {task!r}")
+    suffix = "" if task is None else "_" + task
+    return "test_hf_" + re.sub(r"[-.]", "_", model_type + suffix) + ".py"
 
 
-def output_path(output_dir: Path, model_type: str) -> Path:
-    """Where the file for `model_type` goes; refuses anything that resolves outside `output_dir`.
+def output_path(output_dir: Path, model_type: str, task: str | None = None) -> Path:
+    """Where the file for `model_type` (and a task other than its default) goes; refuses anything that
+    resolves outside `output_dir`.
 
     Raises:
         UsageError: the name is invalid or its path would escape the output directory.
     """
     root = Path(output_dir).resolve()
-    path = (root / file_name_for(model_type)).resolve()
+    path = (root / file_name_for(model_type, task)).resolve()
     if path.parent != root:
         raise UsageError(f"refusing to write {path}: it is not inside the output directory {root}")
     return path
@@ -237,6 +247,7 @@ def _context(spec: GenerationSpec, head: Head) -> dict[str, Any]:
         "model_id": spec.model_id,
         "revision": spec.revision,
         "tiny_model_id": spec.tiny_model_id,
+        "tiny_reason": spec.tiny_reason,
         "header": _header_lines(spec, head),
         "docstring": "Strict loading, real inputs on each device, and what a working model says about them.",
         "test_name": "test_" + spec.task.replace("-", "_"),

@@ -352,7 +352,7 @@ def test_generate_writes_the_selected_model(offline, tmp_path, capsys):
 def test_selection_flags_are_honoured(offline, tmp_path, capsys):
     argv = ["--generate", "t5", "--task", "translation", "--max-size", "300", "--output-dir", str(tmp_path)]
     assert main([*argv, *offline]) == 0
-    text = (tmp_path / "test_hf_t5.py").read_text(encoding="utf-8")
+    text = (tmp_path / "test_hf_t5_translation.py").read_text(encoding="utf-8")
     assert 'TASK = "translation"' in text
     command = header_command(text)
     assert command.endswith("--task translation --max-size 300")

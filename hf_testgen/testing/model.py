@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from . import goldens, results, speech
-from .loading import Loaded, LoadFailure, LoadSkip, load
+from .loading import HubUnreachableSkip, Loaded, LoadFailure, LoadSkip, load
 from .reference import Replayer
 from .runners import RUNNERS, TaskOutput
 from .settings import RuntimeSettings, Target
@@ -43,6 +43,17 @@ class DeviceRecord:
     semantic: str | None = None  # "passed", "failed", "skipped"; None when not run
 
 
+def how_to_run_for_real(target: Target) -> str:
+    """The two ways to run a file whose weights cannot be downloaded here: fill the cache where the Hub is
+    reachable, or point HF_TESTGEN_MODEL_ID at a local copy."""
+    revision = f" --revision {target.revision}" if target.revision else ""
+    download = f"hf download {target.model_id}{revision}"
+    return (
+        f"To run it for real: `{download}` where the Hub is reachable (the test then uses the cache), or "
+        f"`{download} --local-dir <folder>` and run with HF_TESTGEN_MODEL_ID=<folder>"
+    )
+
+
 class ModelUnderTest:
     """The fixture object behind `loaded_model`: one per generated module."""
 
@@ -63,6 +74,8 @@ class ModelUnderTest:
         if self._loaded is None and self._problem is None:
             try:
                 self._loaded = load(self.target, self.settings)
+            except HubUnreachableSkip as skip:
+                self._problem = ("skip", f"{self.target.model_id}: {skip}. {how_to_run_for_real(self.target)}")
             except LoadSkip as skip:
                 self._problem = ("skip", f"{self.target.model_id}: {skip}")
             except LoadFailure as failure:

@@ -112,6 +112,19 @@ def reference(loaded_model, semantic) -> DeviceRecord:
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    at_test_location(item, report)
     record = getattr(item, "funcargs", {}).get("semantic")
     if report.when == "call" and isinstance(record, DeviceRecord):
         record.semantic = report.outcome
+
+
+def at_test_location(item, report) -> None:
+    """A skip raised inside this plugin (Hub unreachable, no GPU) is reported at the test's own line, not at a
+    line of the installed package, as pytest does for skip marks."""
+    longrepr = report.longrepr
+    if not (report.skipped and isinstance(longrepr, tuple) and len(longrepr) == 3):
+        return
+    path, _, reason = longrepr
+    inside_plugin = os.path.abspath(str(path)).startswith(os.path.dirname(os.path.abspath(__file__)))
+    if inside_plugin and item.location[1] is not None:
+        report.longrepr = (str(item.path), item.location[1] + 1, reason)
