@@ -401,7 +401,7 @@ def test_the_header_command_regenerates_the_same_file(offline, tmp_path, capsys,
     monkeypatch.chdir(tmp_path)
     out_dir = Path("my tests")  # relative (an absolute one is left out of the header); a space: it is quoted
     assert main(["--generate", "t5", "--task", "translation", "--output-dir", str(out_dir), *offline]) == 0
-    text = (out_dir / "test_hf_t5.py").read_text(encoding="utf-8")
+    text = (out_dir / "test_hf_t5_translation.py").read_text(encoding="utf-8")
     assert "--output-dir 'my tests'" in header_command(text)
     words = shlex.split(header_command(text))
     assert words[:2] == ["python", "test_generator_fixed.py"]

@@ -205,3 +205,34 @@ def test_a_random_model_served_under_a_real_checkpoint_id_fails_test_reference_o
     assert mismatches == expected, output[-6000:]
     for _, _, repo_id in IMPOSTORS:  # the file loaded the served repository at its pinned sha
         assert local_hub.requests(f"/{repo_id}/resolve/{hashlib.sha1(repo_id.encode()).hexdigest()}/"), repo_id
+
+
+def _case(output: list) -> dict:
+    return {
+        "kind": "forward",
+        "class": "BertModel",
+        "load": {"dtype": "auto"},
+        "args": [{"tensor": [[2, 5, 6, 3]], "dtype": "long"}],
+        "kwargs": [],
+        "output": output,
+        "index": [0, [None, 1, None], [None, 2, None]],
+        "expected": {"default": [[0.0, 0.0]]},
+        "rtol": 1e-4,
+        "atol": 1e-4,
+        "compare": "assert_close",
+        "test": "tests/models/bert/test_modeling_bert.py::Example::test_x",
+    }
+
+
+def test_a_checkpoint_without_a_pooler_replays_hidden_states_but_not_the_pooler_output(tmp_path):
+    from hf_testgen.testing.loading import LoadFailure, load
+    from hf_testgen.testing.reference import Replayer
+    from hf_testgen.testing.settings import RuntimeSettings, Target
+
+    build_tiny_model("bert", tmp_path / "bert")  # BertForMaskedLM: no pooler weights
+    target = Target("bert", "fill-mask", str(tmp_path / "bert"), None, None, "google-bert/bert-base-uncased")
+    replayer = Replayer(load(target, RuntimeSettings()), target)
+    problems = replayer.problems(_case([0]), "cpu")  # loads as BertModel; the values decide
+    assert len(problems) == 1 and "Tensor-likes are not close" in problems[0], problems
+    with pytest.raises(LoadFailure, match="pooler"):
+        replayer.problems(_case([1]), "cpu")  # pooler_output would be read from random weights

@@ -78,3 +78,11 @@ def test_every_tiny_row_names_a_class_and_a_pinned_commit():
     assert document["generated_by"] == "scripts/build_tiny_models.py" and len(document["models"]) >= 500
     for cls, row in document["models"].items():
         assert row["id"] == f"hf-internal-testing/tiny-random-{cls}" and len(row["sha"]) == 40, (cls, row)
+
+
+def test_the_coverage_matrix_reads_a_task_files_type():
+    from hf_testgen.coverage import type_of_file_stem
+
+    assert type_of_file_stem("bert_text_classification") == "bert"
+    assert type_of_file_stem("xlm_roberta") == "xlm_roberta"
+    assert type_of_file_stem("distilbert_text_classification") == "distilbert"

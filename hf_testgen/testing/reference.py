@@ -58,15 +58,15 @@ class Replayer:
         same_weights = dtype == "float32" or stored in _STORED_FLOAT32
         if type(loaded.model).__name__ == case["class"] and not extra and same_weights:
             return loaded.model.to(device)
-        key = (case["class"], dtype, tuple(sorted(extra.items())))
+        key = (case["class"], dtype, tuple(sorted(extra.items())), _reads_hidden_states(case))
         if key not in self._models:
             cls = getattr(transformers, case["class"], None)
             if cls is None:
                 raise LoadSkip(f"transformers {transformers.__version__} has no {case['class']}")
-            self._models[key] = self._strict(cls, dtype, extra)
+            self._models[key] = self._strict(cls, dtype, extra, reads_hidden_states=_reads_hidden_states(case))
         return self._models[key].to(device)
 
-    def _strict(self, cls, dtype: str, extra: dict[str, Any]):
+    def _strict(self, cls, dtype: str, extra: dict[str, Any], *, reads_hidden_states: bool):
         torch, target = self.loaded.torch, self.target
         major = int(self.loaded.transformers.__version__.split(".")[0])
         dtype_value = torch.float32 if dtype == "float32" else "auto"
@@ -77,6 +77,8 @@ class Replayer:
             )
         except Exception as error:
             raise LoadFailure(f"{target.model_id} does not load as {cls.__name__}: {first_line(error)}") from error
+        if reads_hidden_states:  # a pooler the checkpoint lacks is initialised, as upstream, and not read
+            info = dict(info, missing_keys=[k for k in info.get("missing_keys") or () if not _is_pooler(k)])
         problems, _ = weight_problems(model, info)
         if problems:
             raise LoadFailure(f"{target.model_id} is not a complete {cls.__name__} checkpoint: " + "; ".join(problems))
@@ -162,6 +164,16 @@ class Replayer:
             if "preprocess" in spec:
                 return self.preprocessor(spec["preprocess"]["class"])
         return self.preprocessor("AutoTokenizer")
+
+
+def _reads_hidden_states(case: dict[str, Any]) -> bool:
+    """The case reads the encoder's hidden states (`[0]` / `.last_hidden_state` of a base model), not a head."""
+    first = case.get("output", [None])[0] if case.get("output") else None
+    return case["kind"] == "forward" and first in (0, "last_hidden_state") and not case["class"].count("For")
+
+
+def _is_pooler(key: str) -> bool:
+    return key.startswith("pooler.") or ".pooler." in key
 
 
 def _auto_for(name: str) -> str:
