@@ -24,6 +24,7 @@ from typing import Literal
 from .errors import ResultsFormatError
 from .registry import natural_key
 from .results import ResultLine, iter_results, read_results_file
+from .tasks import all_tasks
 from .text import markdown_cell
 
 Status = Literal["pass", "fail", "skip"]
@@ -128,8 +129,18 @@ def junit_cases(text: str, place: str) -> list[Case]:
         device = _DEVICE_RE.search(case.get("name") or "")
         if where and device:
             status, reason = _outcome(case)
-            cases.append(Case(where.group(1), device.group(1), status, reason))
+            cases.append(Case(type_of_file_stem(where.group(1)), device.group(1), status, reason))
     return cases
+
+
+def type_of_file_stem(stem: str) -> str:
+    """The model type part of a generated file's name: "bert_text_classification" (test_hf_<type>_<task>.py,
+    a task other than the type's default) -> "bert"; "xlm_roberta" -> "xlm_roberta"."""
+    for task in sorted(all_tasks(), key=len, reverse=True):
+        suffix = "_" + task.replace("-", "_")
+        if stem.endswith(suffix) and len(stem) > len(suffix):
+            return stem[: -len(suffix)]
+    return stem
 
 
 def _outcome(case: ElementTree.Element) -> tuple[Status, str]:

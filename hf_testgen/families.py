@@ -92,7 +92,7 @@ _FAMILY_ROWS: tuple[Family, ...] = (
         "speech.py.j2",
         "audio",
         ("automatic-speech-recognition", "audio-classification"),
-        "audio models: CTC logits, generate() for seq2seq, or class logits on a 1 s sine wave",
+        "audio models: CTC logits, generate() for seq2seq, or class logits on a shipped spoken sentence",
     ),
     Family(
         "vision-text",

@@ -26,6 +26,7 @@ from .generator import (
 )
 from .records import Framework, LoadDtype, Note, validate_model_id, validate_model_type, validate_revision
 from .text import format_mb
+from .tiny import tiny_for_head
 
 DEFAULT_OUTPUT_DIR = Path("generated_tests")
 Status = Literal["written", "unchanged", "printed", "skipped", "failed"]
@@ -134,7 +135,7 @@ def generate(request: GenerationRequest, settings: Settings) -> Outcome:
     family = families.family_for(model_type, task)  # before selection: no model is worth a wrong template
     spec, notes = _spec(name, model_type, task, family.name, request, settings)
     text = render_test(spec)
-    path = output_path(request.output_dir, name)
+    path = output_path(request.output_dir, name, None if task == tasks.default_task(model_type) else task)
     shown = str(Path(request.output_dir) / path.name)  # as the user gave the directory
     revision = spec.revision[:12] if spec.revision else "default branch"
     where = f"{spec.model_id} @ {revision} ({_provenance(spec)})"
@@ -198,6 +199,10 @@ def _spec(
         ),
         settings,
     )
+    tiny_model_id, tiny_reason = request.tiny_model, None
+    if tiny_model_id is None:
+        head = families.resolve_head(model_type, selection.task or task)
+        tiny_model_id, tiny_reason = tiny_for_head(head.head_class, selection.tiny_model_id)
     spec = GenerationSpec(
         model_type=model_type,
         model_id=selection.model_id,
@@ -208,7 +213,8 @@ def _spec(
         size_mb=selection.size.mb if selection.size else None,
         size_method=selection.size.method if selection.size else None,
         command=command,
-        tiny_model_id=request.tiny_model or selection.tiny_model_id,
+        tiny_model_id=tiny_model_id,
+        tiny_reason=tiny_reason,
         load_dtype=selection.load_dtype,
         size_dtype=selection.size.dtype if selection.size else None,
         size_bound=selection.size.bound if selection.size else None,

@@ -7,6 +7,9 @@ Ranking score (higher is better)::
           + 0.2 * log10(1 + trending_score)
           + 0.5 * recency            # 1 if modified today, falling linearly to 0 at two years
           + 1.0 * direct_evidence    # 1 if the checkpoint itself (tag, architectures) names the task's head
+          + 0.5 * reference          # 1 if transformers' integration tests state outputs for it that the
+                                     # generated test replays (data/reference_outputs.json): among
+                                     # near-equals, the one whose test can fail without a local golden
           + 2.0 * benchmark          # 0..1: mean position between the worst and best candidate on
                                      # each benchmarks.json metric for this task and hardware (on cpu
                                      # hardware this includes the generated tests' measured latency)
@@ -29,6 +32,7 @@ from .benchmarks import BenchmarkResult, Benchmarks, MeasuredRun
 from .errors import RegistryError
 from .fitness import task_fitness
 from .records import Framework, LoadDtype, ModelCandidate, RejectionKind, SizeEstimate
+from .reference import checkpoints as reference_checkpoints
 from .sizing import candidate_weights_at
 
 WEIGHTS = {
@@ -37,6 +41,7 @@ WEIGHTS = {
     "trending": 0.2,
     "recency": 0.5,
     "task_match": 1.0,
+    "reference": 0.5,
     "benchmark": 2.0,
 }
 RECENCY_HORIZON_DAYS = 730
@@ -266,7 +271,9 @@ def direct_evidence(candidate: ModelCandidate, task: str | None, model_type: str
     return task is not None and task_fitness(candidate, task, model_type).direct
 
 
-def score(candidate: ModelCandidate, *, now: datetime, direct: bool = False, benchmark: float = 0.0) -> float:
+def score(
+    candidate: ModelCandidate, *, now: datetime, direct: bool = False, benchmark: float = 0.0, reference: bool = False
+) -> float:
     """The ranking formula of the module docstring; `direct` is `direct_evidence` for the task."""
     return (
         WEIGHTS["downloads"] * math.log10(1 + max(candidate.downloads, 0))
@@ -275,6 +282,7 @@ def score(candidate: ModelCandidate, *, now: datetime, direct: bool = False, ben
         + WEIGHTS["recency"] * recency(candidate, now)
         + WEIGHTS["task_match"] * direct
         + WEIGHTS["benchmark"] * benchmark
+        + WEIGHTS["reference"] * reference
     )
 
 
@@ -304,9 +312,17 @@ def rank(
         else {}
     )
 
+    referenced = frozenset(reference_checkpoints()) if candidates else frozenset()
+
     def key(candidate: ModelCandidate) -> tuple[float, bool, float, str]:
         direct = direct_evidence(candidate, task, model_type)  # task_fitness once per candidate, not twice
-        s = score(candidate, now=now, direct=direct, benchmark=bench.get(candidate.model_id, 0.0))
+        s = score(
+            candidate,
+            now=now,
+            direct=direct,
+            benchmark=bench.get(candidate.model_id, 0.0),
+            reference=candidate.model_id in referenced,
+        )
         size = candidate.size.bytes if candidate.size else math.inf
         return (-round(s, 9), not direct, size, candidate.model_id)
 

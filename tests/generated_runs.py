@@ -25,7 +25,16 @@ def generate_file(out_dir: Path, model_type: str, task: str, model_id: str, *ext
     """Generate one test file with `--model model_id` (selection skipped) and return its path."""
     argv = ["--generate", model_type, "--task", task, "--model", model_id, "--output-dir", str(out_dir), *extra]
     assert main(argv) == 0, f"generation failed for {model_type} ({task})"
-    return out_dir / f"test_hf_{model_type}.py"
+    return generated_path(out_dir, model_type, task)
+
+
+def generated_path(out_dir: Path, model_type: str, task: str) -> Path:
+    """Where the generator writes the file of (type, task): test_hf_<type>.py for the type's default task,
+    test_hf_<type>_<task>.py for another."""
+    from hf_testgen import tasks
+    from hf_testgen.generator import file_name_for
+
+    return out_dir / file_name_for(model_type, None if task == tasks.default_task(model_type) else task)
 
 
 def run_generated(files: list[Path], env: dict[str, str], cwd: Path) -> tuple[Counter, list[str], str]:

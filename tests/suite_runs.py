@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from generated_runs import generated_path
 from tiny_models import TINY_MODEL_TASKS, TINY_MODEL_TYPES, build_tiny_model
 
 from hf_testgen.cli_generate import build_parser, main
@@ -60,7 +61,7 @@ def generate(out_dir: Path, model_types=TINY_MODEL_TYPES) -> list[Path]:
         argv += ["--task", TINY_MODEL_TASKS[model_type], "--output-dir", str(out_dir)]
         argv += ["--tiny-model", repo_of(model_type)] if tiny_flag else []
         assert main(argv) == 0, f"generation failed for {model_type}"
-        files.append(out_dir / f"test_hf_{model_type}.py")
+        files.append(generated_path(out_dir, model_type, TINY_MODEL_TASKS[model_type]))
     return files
 
 

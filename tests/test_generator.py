@@ -219,8 +219,9 @@ def test_rendered_file_parses_passes_ruff_and_is_deterministic(tmp_path, model_t
 
 
 def semantic_tests(task: str) -> int:
-    """How many semantic tests a file of `task` has (text classification: sentiment, entailment, contrast)."""
-    if task in ("image-segmentation", "automatic-speech-recognition", "audio-classification"):
+    """How many semantic tests a file of `task` has (text classification: sentiment, entailment, contrast;
+    speech files check the shipped spoken sample)."""
+    if task == "image-segmentation":
         return 0
     return {"feature-extraction": 2, "sentence-similarity": 2, "text-classification": 3}.get(task, 1)
 
@@ -359,7 +360,7 @@ def test_generate_writes_the_selected_model(offline, tmp_path, capsys):
 def test_selection_flags_are_honoured(offline, tmp_path, capsys):
     argv = ["--generate", "t5", "--task", "translation", "--max-size", "300", "--output-dir", str(tmp_path)]
     assert main([*argv, *offline]) == 0
-    text = (tmp_path / "test_hf_t5.py").read_text(encoding="utf-8")
+    text = (tmp_path / "test_hf_t5_translation.py").read_text(encoding="utf-8")
     assert 'TASK = "translation"' in text
     command = header_command(text)
     assert command.endswith("--task translation --max-size 300")
@@ -408,7 +409,7 @@ def test_the_header_command_regenerates_the_same_file(offline, tmp_path, capsys,
     monkeypatch.chdir(tmp_path)
     out_dir = Path("my tests")  # relative (an absolute one is left out of the header); a space: it is quoted
     assert main(["--generate", "t5", "--task", "translation", "--output-dir", str(out_dir), *offline]) == 0
-    text = (out_dir / "test_hf_t5.py").read_text(encoding="utf-8")
+    text = (out_dir / "test_hf_t5_translation.py").read_text(encoding="utf-8")
     assert "--output-dir 'my tests'" in header_command(text)
     words = shlex.split(header_command(text))
     assert words[:2] == ["python", "test_generator_fixed.py"]
@@ -464,7 +465,8 @@ def test_dry_run_prints_the_file_and_writes_nothing(offline, tmp_path, capsys):
 
 def test_verify_checks_parse_ruff_and_collection(offline, tmp_path, capsys):
     assert main(["--generate", "whisper", "--verify", "--output-dir", str(tmp_path), *offline]) == 0
-    assert generated_checks.verify_test_file(tmp_path / "test_hf_whisper.py") == 3  # cpu, cuda, mps
+    # the main test and the transcript check, each on cpu, cuda and mps
+    assert generated_checks.verify_test_file(tmp_path / "test_hf_whisper.py") == 6
 
 
 def test_verify_fails_on_a_broken_file(tmp_path):

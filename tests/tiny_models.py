@@ -681,3 +681,28 @@ def build_tiny_model(model_type: str, out_dir: Path, task: str | None = None) ->
     return {
         path.relative_to(out_dir).as_posix(): path.read_bytes() for path in sorted(out_dir.rglob("*")) if path.is_file()
     }
+
+
+def build_random_bert_pretraining(out_dir: Path, vocab_size: int = 30522) -> dict[str, bytes]:
+    """A random BertForPreTraining (encoder with pooler, masked-LM and next-sentence heads) with the vocabulary
+    size of google-bert/bert-base-uncased, so ids from that checkpoint's tests index it: a model a Hub
+    repository of that id could hold, with the weights of none. Returns {relative filename: bytes}."""
+    from transformers import BertConfig, BertForPreTraining
+
+    tokenizer = _bert_family_tokenizer("BertTokenizerFast")
+    config = BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=HIDDEN,
+        num_hidden_layers=LAYERS,
+        num_attention_heads=HEADS,
+        intermediate_size=INTERMEDIATE,
+        max_position_embeddings=TEXT_POSITIONS,
+        type_vocab_size=2,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _save_model(_random_model(BertForPreTraining, config), out_dir)
+    tokenizer.save_pretrained(out_dir)
+    files = sorted(path for path in out_dir.rglob("*") if path.is_file())
+    return {path.relative_to(out_dir).as_posix(): path.read_bytes() for path in files}

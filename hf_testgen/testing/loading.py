@@ -32,6 +32,10 @@ class LoadSkip(Exception):
     """The weights cannot be had here and now; retrying elsewhere or later could help."""
 
 
+class HubUnreachableSkip(LoadSkip):
+    """The Hub cannot be reached (or answered an error) and the files are not cached: running it elsewhere helps."""
+
+
 class LoadFailure(Exception):
     """The checkpoint is broken, absent or not a model for the task: the test fails with this message."""
 
@@ -153,6 +157,7 @@ def hub_access(target: Target, settings: RuntimeSettings) -> str | None:
     from huggingface_hub import HfApi, errors
 
     api = HfApi(endpoint=settings.endpoint, library_name="hf-testgen")
+    started = time.monotonic()
     try:
         api.model_info(target.model_id, revision=target.revision, timeout=PROBE_TIMEOUT_S)
     except errors.GatedRepoError as error:
@@ -166,11 +171,20 @@ def hub_access(target: Target, settings: RuntimeSettings) -> str | None:
         raise LoadFailure(f"{target.model_id} has no revision {target.revision}: {first_line(error)}") from None
     except errors.HfHubHTTPError as error:  # 5xx, 429: this answer, not the whole Hub
         return f"{settings.endpoint} answered {first_line(error)}"
-    except Exception as error:  # timeouts, refused connections, malformed answers
-        reason = f"{settings.endpoint} did not answer within {PROBE_TIMEOUT_S:g} s ({first_line(error)})"
+    except Exception as error:  # timeouts, refused connections, unknown host names, malformed answers
+        reason = unreachable_reason(settings.endpoint, error, time.monotonic() - started)
         _UNREACHABLE[settings.endpoint] = reason
         return reason
     return None
+
+
+def unreachable_reason(endpoint: str, error: BaseException, waited_s: float) -> str:
+    """Why the Hub gave no answer, with the real wait: a timeout says it waited the bound, anything else (an
+    unknown host name, a refused connection) names its root cause and the seconds it took."""
+    root = _chain(error)[-1]
+    if waited_s >= 0.9 * PROBE_TIMEOUT_S:
+        return f"{endpoint} did not answer within {PROBE_TIMEOUT_S:g} s ({first_line(root)})"
+    return f"{endpoint} could not be reached after {waited_s:.1f} s: {first_line(root)}"
 
 
 def _load_model(transformers, torch, head: Head, target: Target, *, local_only: bool):
@@ -226,10 +240,10 @@ def _classify(error: Exception, target: Target, unreachable: str | None) -> Exce
     if any(isinstance(item, not_found) for item in chain):
         return LoadFailure(f"{target.model_id} lacks what the test needs: {first_line(error)}")
     if unreachable:
-        return LoadSkip(f"the files of {target.model_id} are not cached and {unreachable}")
+        return HubUnreachableSkip(f"the files of {target.model_id} are not cached and {unreachable}")
     network = any(type(item).__module__.split(".")[0] in _NETWORK_MODULES for item in chain)
     if network or names & {"LocalEntryNotFoundError", "OfflineModeIsEnabled"} or _is_http_retryable(chain):
-        return LoadSkip(f"the files of {target.model_id} cannot be downloaded now: {first_line(error)}")
+        return HubUnreachableSkip(f"the files of {target.model_id} cannot be downloaded now: {first_line(error)}")
     return LoadFailure(f"{target.model_id} does not load: {first_line(error)}")
 
 

@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 
-from . import goldens, results
+from . import goldens, results, speech
 from .labels import Kind, LabelMeanings
-from .loading import Loaded, LoadFailure, LoadSkip, load
+from .loading import HubUnreachableSkip, Loaded, LoadFailure, LoadSkip, load
+from .reference import Replayer
 from .runners import RUNNERS, TaskOutput
 from .settings import RuntimeSettings, Target
 
@@ -73,6 +74,17 @@ class DeviceRecord:
     semantic: str | None = None  # "passed", "failed", "skipped"; None when not run
 
 
+def how_to_run_for_real(target: Target) -> str:
+    """The two ways to run a file whose weights cannot be downloaded here: fill the cache where the Hub is
+    reachable, or point HF_TESTGEN_MODEL_ID at a local copy."""
+    revision = f" --revision {target.revision}" if target.revision else ""
+    download = f"hf download {target.model_id}{revision}"
+    return (
+        f"To run it for real: `{download}` where the Hub is reachable (the test then uses the cache), or "
+        f"`{download} --local-dir <folder>` and run with HF_TESTGEN_MODEL_ID=<folder>"
+    )
+
+
 class ModelUnderTest:
     """The fixture object behind `loaded_model`: one per generated module."""
 
@@ -84,6 +96,7 @@ class ModelUnderTest:
         self._problem: tuple[str, str] | None = None  # ("skip" | "fail", message), raised again per test
         self._outputs: dict[tuple, TaskOutput] = {}
         self._device = "cpu"
+        self._replayer: Replayer | None = None
 
     # --- loading -----------------------------------------------------------------------------------
     @property
@@ -92,6 +105,8 @@ class ModelUnderTest:
         if self._loaded is None and self._problem is None:
             try:
                 self._loaded = load(self.target, self.settings)
+            except HubUnreachableSkip as skip:
+                self._problem = ("skip", f"{self.target.model_id}: {skip}. {how_to_run_for_real(self.target)}")
             except LoadSkip as skip:
                 self._problem = ("skip", f"{self.target.model_id}: {skip}")
             except LoadFailure as failure:
@@ -122,7 +137,7 @@ class ModelUnderTest:
             torch.cuda.reset_peak_memory_stats()
         start = time.perf_counter()
         with torch.inference_mode():
-            output = RUNNERS[runner](loaded, device, *inputs)
+            output = {**RUNNERS, **speech.RUNNERS}[runner](loaded, device, *inputs)
         if device == "cuda":
             torch.cuda.synchronize()
         output.seconds = time.perf_counter() - start
@@ -144,6 +159,27 @@ class ModelUnderTest:
         if task == "question-answering":
             return self.answer_question(inputs[0], inputs[1], device=device).answer
         raise ValueError(f"transformers documents no sample output for {task!r} that this runtime replays")
+
+    def reference_problems(self, tests: tuple[str, ...], *, device: str) -> list[str]:
+        """Replay the cases of transformers' integration `tests` for the pinned checkpoint; what differs.
+
+        A case that cannot run here (a class this transformers lacks, no expectation for the device) skips;
+        a reference class that does not load strictly fails.
+        """
+        loaded = self.loaded
+        if self._replayer is None:
+            self._replayer = Replayer(loaded, self.target)
+        problems: list[str] = []
+        try:
+            for case in self._replayer.cases(tests):
+                problems.extend(self._replayer.problems(case, device))
+        except LoadSkip as skip:
+            pytest.skip(f"{self.target.model_id}: {skip}")
+        except LoadFailure as failure:
+            pytest.fail(str(failure), pytrace=False)
+        finally:
+            self._device = "unknown"  # a reference model may have moved; run() moves the main model again
+        return problems
 
     def classify_texts(self, texts: tuple[str, ...], *, device: str) -> TaskOutput:
         return self.run("classify_texts", device, tuple(texts))
@@ -209,6 +245,34 @@ class ModelUnderTest:
 
     def classify_audio(self, *, device: str) -> TaskOutput:
         return self.run("classify_audio", device)
+
+    def transcribe_sample(self, sample: str, *, max_new_tokens: int, device: str) -> TaskOutput:
+        """Speech to text on a spoken sample (a name shipped in testing/data, or a path)."""
+        return self.run("transcribe_sample", device, sample, max_new_tokens)
+
+    def classify_sample(self, sample: str, *, device: str) -> TaskOutput:
+        return self.run("classify_sample", device, sample)
+
+    @staticmethod
+    def check_sample(sample: str, sha256: str) -> None:
+        """The sample is the recording the file's expectations are about (its SHA-256 as shipped).
+
+        Raises:
+            AssertionError: another file is in its place (silence, noise, a re-encoding).
+        """
+        found = speech.sha256_of(sample)
+        assert found == sha256, f"{sample} has SHA-256 {found}, not {sha256}: it is not the recording SPEECH_TEXT says"
+
+    @staticmethod
+    def word_error_rate(reference: str, hypothesis: str) -> float:
+        return speech.word_error_rate(reference, hypothesis)
+
+    def label_named(self, output: TaskOutput, name: str) -> str:
+        """The model's label spelled `name` (any case); skips when the model has none: its classes are others."""
+        for label in output.labels:
+            if label.lower() == name.lower():
+                return label
+        pytest.skip(f"{self.target.model_id} has no {name!r} class ({len(output.labels)} labels), so no label is known")
 
     # --- checks every test shares --------------------------------------------------------------------
     def check_and_record(self, device: str, output: TaskOutput) -> None:

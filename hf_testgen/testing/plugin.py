@@ -11,6 +11,8 @@ its tests ask for these fixtures:
   the test's outcome becomes the "semantic" verdict of the results line.
 - `documented`: `semantic`, and only when the model under test is the file's MODEL_ID: the output
   transformers documents for that checkpoint (DOCUMENTED_OUTPUT) is a claim about it alone.
+- `reference`: the same rule for the outputs transformers' own integration tests state for MODEL_ID
+  (REFERENCE_TESTS, replayed from hf_testgen/data/reference_outputs.json).
 """
 
 from __future__ import annotations
@@ -99,10 +101,32 @@ def documented(loaded_model, semantic) -> DeviceRecord:
     return semantic
 
 
+@pytest.fixture
+def reference(loaded_model, semantic) -> DeviceRecord:
+    """Like `documented`: transformers' integration tests state their values for the pinned MODEL_ID only."""
+    target = loaded_model.target
+    if target.model_id != target.pinned_model_id:
+        pytest.skip(f"the reference outputs are {target.pinned_model_id}'s; this run tests {target.model_id}")
+    return semantic
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    at_test_location(item, report)
     record = getattr(item, "funcargs", {}).get("semantic")
     if report.when == "call" and isinstance(record, DeviceRecord):
         record.semantic = max(record.semantic, report.outcome, key=lambda verdict: VERDICT_RANK.get(verdict, 0))
+
+
+def at_test_location(item, report) -> None:
+    """A skip raised inside this plugin (Hub unreachable, no GPU) is reported at the test's own line, not at a
+    line of the installed package, as pytest does for skip marks."""
+    longrepr = report.longrepr
+    if not (report.skipped and isinstance(longrepr, tuple) and len(longrepr) == 3):
+        return
+    path, _, reason = longrepr
+    inside_plugin = os.path.abspath(str(path)).startswith(os.path.dirname(os.path.abspath(__file__)))
+    if inside_plugin and item.location[1] is not None:
+        report.longrepr = (str(item.path), item.location[1] + 1, reason)

@@ -1,0 +1,238 @@
+"""Reference outputs from transformers' integration tests: the shipped table, the generated files, and the proof
+that a random model served under a real checkpoint's id fails `test_reference_output`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from hf_testgen import reference
+from hf_testgen.generator import GenerationSpec, render_test
+
+TABLE = Path(reference.__file__).parent / "data" / "reference_outputs.json"
+TEST_ID_RE = re.compile(r"tests/models/[\w]+/test_modeling_\w+\.py::\w+::test\w*")
+
+
+def _numbers(values) -> list[float]:
+    if isinstance(values, list):
+        return [number for value in values for number in _numbers(value)]
+    assert isinstance(values, (int, float)) and not isinstance(values, bool), values
+    return [values]
+
+
+def test_every_case_names_its_upstream_test_commit_inputs_and_tolerance():
+    document = json.loads(TABLE.read_text(encoding="utf-8"))
+    assert re.fullmatch(r"[0-9a-f]{40}", document["source"]["commit"])
+    assert document["generated_by"] == "scripts/mine_reference_outputs.py"
+    cases = [case for cases in document["outputs"].values() for case in cases]
+    assert len(document["outputs"]) >= 100 and len(cases) >= 130
+    for case in cases:
+        assert TEST_ID_RE.fullmatch(case["test"]), case["test"]
+        assert case["class"][0].isupper() and case["args"] + case["kwargs"], case
+        if case["kind"] == "forward":
+            assert case["output"], case  # [0], "logits", ...: never the bare output object
+            assert all(math.isfinite(x) for values in case["expected"].values() for x in _numbers(values)), case
+            assert 0 <= case["atol"] <= 1 and 0 <= case["rtol"] <= 1, case
+        else:
+            assert case["kind"] in ("generate_ids", "generate_text"), case
+
+
+def test_shipped_photo_is_the_fixture_the_upstream_tests_open():
+    document = json.loads(TABLE.read_text(encoding="utf-8"))
+    photos = {
+        arg["image"]
+        for cases in document["outputs"].values()
+        for case in cases
+        for _, spec in case["kwargs"]
+        for arg in (spec.get("preprocess") or {}).get("kwargs", {}).values()
+        if isinstance(arg, dict)
+    }
+    assert photos == {"coco_cats.png"}
+    data = (Path(reference.__file__).parent / "testing" / "data" / "coco_cats.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) == 694_498  # byte for byte transformers' fixture
+
+
+def _miner():
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / "mine_reference_outputs.py"
+    spec = importlib.util.spec_from_file_location("mine_reference_outputs", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # its dataclasses look their module up
+    spec.loader.exec_module(sys.modules[spec.name])
+    return sys.modules[spec.name]
+
+
+MINED_SOURCE = """
+class FooModelIntegrationTest(unittest.TestCase):
+    @slow
+    def test_inference(self):
+        model = FooModel.from_pretrained("org/foo-base").to(torch_device)
+        input_ids = torch.tensor([[5, 6, 7]])
+        with torch.no_grad():
+            output = model(input_ids, attention_mask=torch.tensor([[1, 1, 1]]))[0]
+        expected_slice = torch.tensor([[[0.1, 0.2], [0.3, 0.4]]])
+        torch.testing.assert_close(output[:, :2, 1:3], expected_slice, rtol=1e-3, atol=2e-3)
+
+    @slow
+    def test_inference_fp16(self):
+        model = FooModel.from_pretrained("org/foo-base", dtype=torch.float16)
+        output = model(torch.tensor([[5, 6, 7]]))[0]
+        torch.testing.assert_close(output[:, :1, :1], torch.tensor([[[0.5]]]), atol=1e-2, rtol=1e-2)
+
+    @slow
+    def test_inference_changed(self):
+        model = FooModel.from_pretrained("org/foo-base")
+        model.config.output_scale = 2.0
+        output = model(torch.tensor([[5, 6, 7]]))[0]
+        torch.testing.assert_close(output[:, :1, :1], torch.tensor([[[0.5]]]), atol=1e-2, rtol=1e-2)
+"""
+
+
+def test_the_miner_keeps_a_faithful_case_and_drops_a_half_precision_or_changed_model():
+    cases = _miner().mine_file("tests/models/foo/test_modeling_foo.py", MINED_SOURCE)
+    assert [case["test"].rsplit("::", 1)[1] for case in cases] == ["test_inference"]
+    case = cases[0]
+    assert (case["checkpoint"], case["class"], case["load"]) == ("org/foo-base", "FooModel", {"dtype": "auto"})
+    assert case["args"] == [{"tensor": [[5, 6, 7]], "dtype": "long"}]
+    assert case["kwargs"] == [["attention_mask", {"tensor": [[1, 1, 1]], "dtype": "long"}]]
+    assert (case["output"], case["index"]) == ([0], [[None, None, None], [None, 2, None], [1, 3, None]])
+    assert case["expected"] == {"default": [[[0.1, 0.2], [0.3, 0.4]]]}
+    assert (case["rtol"], case["atol"], case["compare"]) == (1e-3, 2e-3, "assert_close")
+
+
+def test_a_legacy_id_is_keyed_under_the_one_namespaced_registry_id_of_its_name():
+    aliases = _miner().aliases(
+        {"distilbert-base-uncased", "gpt2"}, {"distilbert/distilbert-base-uncased", "a/gpt2", "b/gpt2"}
+    )
+    assert aliases == {"distilbert-base-uncased": "distilbert/distilbert-base-uncased"}  # gpt2: two candidates
+
+
+def _spec(model_type: str, task: str, model_id: str) -> GenerationSpec:
+    return GenerationSpec(model_type, model_id, None, task, _family(model_type, task), "registry", None, None, "x")
+
+
+def _family(model_type: str, task: str) -> str:
+    from hf_testgen.families import resolve_head
+
+    return resolve_head(model_type, task).family.name
+
+
+def test_the_generated_file_of_a_checkpoint_with_cases_replays_them_and_others_do_not():
+    text = render_test(_spec("bert", "fill-mask", "google-bert/bert-base-uncased"))
+    assert "def test_reference_output(loaded_model, device, reference):" in text
+    assert '"tests/models/bert/test_modeling_bert.py::BertModelIntegrationTest::' in text
+    assert reference.source()["commit"] in text
+    other = render_test(_spec("bert", "fill-mask", "dbmdz/bert-base-german-cased"))
+    assert "test_reference_output" not in other and "REFERENCE_TESTS" not in other
+
+
+def test_at_least_sixty_types_default_files_carry_reference_outputs(tmp_path, monkeypatch):
+    """The default pick of each type (static registry, --all): how many files replay upstream outputs."""
+    from hf_testgen.cli import generate_main
+
+    monkeypatch.setenv("USE_STATIC_REGISTRY", "true")
+
+    code = generate_main(["--all", "--hardware", "none", "--output-dir", str(tmp_path)])
+    assert code in (0, 1)
+    files = sorted(tmp_path.glob("test_hf_*.py"))
+    with_reference = [path for path in files if "def test_reference_output(" in path.read_text(encoding="utf-8")]
+    assert len(files) >= 300
+    assert len(with_reference) >= 60, len(with_reference)
+
+
+# --- a random model under a real id ----------------------------------------------------------------------
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+pytest.importorskip("PIL")
+
+try:  # tests/ is on sys.path in pytest's default "prepend" import mode
+    from generated_runs import generate_file, run_generated, without_testgen_variables
+    from tiny_models import build_random_bert_pretraining, build_tiny_model
+except ImportError:  # tests/ imported as a package
+    from tests.generated_runs import generate_file, run_generated, without_testgen_variables
+    from tests.tiny_models import build_random_bert_pretraining, build_tiny_model
+
+# (type, task, the real checkpoint id whose upstream cases the file replays)
+IMPOSTORS = (
+    ("bert", "fill-mask", "google-bert/bert-base-uncased"),  # literal input_ids, BertModel output[0][:, 1:4, 1:4]
+    ("vit", "image-classification", "google/vit-base-patch16-224"),  # image processor on the COCO photo, logits
+)
+FAILED_RE = re.compile(r"^FAILED (\S+)::test_reference_output\[cpu\]", re.MULTILINE)
+# the assertion line of a failed replay: the upstream test it replays, then torch's comparison
+MISMATCH_RE = re.compile(r"^E +AssertionError: (tests/models/\S+::test\w*): Tensor-likes are not close!", re.MULTILINE)
+
+
+def _serve(hub, repo_id: str, model_type: str, task: str, files: dict[str, bytes]) -> str:
+    sha = hashlib.sha1(repo_id.encode()).hexdigest()
+    hub.add_model(
+        {
+            "id": repo_id,
+            "sha": sha,
+            "pipeline_tag": task,
+            "library_name": "transformers",
+            "tags": ["transformers", "safetensors", model_type],
+            "config": {"model_type": model_type},
+            "siblings": [{"rfilename": name} for name in sorted(files)],
+        }
+    )
+    for name, content in files.items():
+        hub.add_file(repo_id, name, content)
+    return sha
+
+
+@pytest.mark.e2e
+def test_a_random_model_served_under_a_real_checkpoint_id_fails_test_reference_output(local_hub, hub_env, tmp_path):
+    generated = []
+    for model_type, task, repo_id in IMPOSTORS:
+        folder = tmp_path / "models" / model_type
+        build = build_random_bert_pretraining if model_type == "bert" else build_tiny_model
+        files = build(folder) if model_type == "bert" else build(model_type, folder)
+        sha = _serve(local_hub, repo_id, model_type, task, files)
+        out_dir = tmp_path / "generated" / model_type
+        generated.append(generate_file(out_dir, model_type, task, repo_id, "--revision", sha))
+    counts, _, output = run_generated(generated, without_testgen_variables(hub_env), tmp_path)
+    failed = FAILED_RE.findall(output)
+    assert sorted(Path(path).name for path in failed) == sorted(path.name for path in generated), output[-6000:]
+    mismatches = set(MISMATCH_RE.findall(output))  # the values tell the impostor apart, not a load error
+    expected = {test for _, _, repo_id in IMPOSTORS for test in reference.reference_tests(repo_id)}
+    assert mismatches == expected, output[-6000:]
+    for _, _, repo_id in IMPOSTORS:  # the file loaded the served repository at its pinned sha
+        assert local_hub.requests(f"/{repo_id}/resolve/{hashlib.sha1(repo_id.encode()).hexdigest()}/"), repo_id
+
+
+def _case(output: list) -> dict:
+    return {
+        "kind": "forward",
+        "class": "BertModel",
+        "load": {"dtype": "auto"},
+        "args": [{"tensor": [[2, 5, 6, 3]], "dtype": "long"}],
+        "kwargs": [],
+        "output": output,
+        "index": [0, [None, 1, None], [None, 2, None]],
+        "expected": {"default": [[0.0, 0.0]]},
+        "rtol": 1e-4,
+        "atol": 1e-4,
+        "compare": "assert_close",
+        "test": "tests/models/bert/test_modeling_bert.py::Example::test_x",
+    }
+
+
+def test_a_checkpoint_without_a_pooler_replays_hidden_states_but_not_the_pooler_output(tmp_path):
+    from hf_testgen.testing.loading import LoadFailure, load
+    from hf_testgen.testing.reference import Replayer
+    from hf_testgen.testing.settings import RuntimeSettings, Target
+
+    build_tiny_model("bert", tmp_path / "bert")  # BertForMaskedLM: no pooler weights
+    target = Target("bert", "fill-mask", str(tmp_path / "bert"), None, None, "google-bert/bert-base-uncased")
+    replayer = Replayer(load(target, RuntimeSettings()), target)
+    problems = replayer.problems(_case([0]), "cpu")  # loads as BertModel; the values decide
+    assert len(problems) == 1 and "Tensor-likes are not close" in problems[0], problems
+    with pytest.raises(LoadFailure, match="pooler"):
+        replayer.problems(_case([1]), "cpu")  # pooler_output would be read from random weights
