@@ -240,12 +240,6 @@ class ModelUnderTest:
     def describe_image(self, image: str, question: str, *, max_new_tokens: int, device: str) -> TaskOutput:
         return self.run("describe_image", device, image, question, max_new_tokens)
 
-    def transcribe(self, *, max_new_tokens: int, device: str) -> TaskOutput:
-        return self.run("transcribe", device, max_new_tokens)
-
-    def classify_audio(self, *, device: str) -> TaskOutput:
-        return self.run("classify_audio", device)
-
     def transcribe_sample(self, sample: str, *, max_new_tokens: int, device: str) -> TaskOutput:
         """Speech to text on a spoken sample (a name shipped in testing/data, or a path)."""
         return self.run("transcribe_sample", device, sample, max_new_tokens)

@@ -69,14 +69,6 @@ def image(name: str):
         return Image.open(handle).convert("RGB")
 
 
-def sine_wave(sampling_rate: int):
-    """One second of a 440 Hz sine (no speech sample with a clear licence is available offline)."""
-    import numpy as np
-
-    t = np.arange(sampling_rate, dtype=np.float64) / sampling_rate
-    return (0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
-
-
 # --- text ------------------------------------------------------------------------------------------
 def fill_mask(loaded, device: str, text: str) -> TaskOutput:
     """The top 5 tokens for the one masked position of `text` ("{mask}" marks it)."""
@@ -288,39 +280,6 @@ def _image_text_inputs(processor, photo, question: str):
     return processor(images=photo, text=prompt, return_tensors="pt")
 
 
-# --- audio -----------------------------------------------------------------------------------------
-def _audio_inputs(processor, device: str):
-    extractor = getattr(processor, "feature_extractor", processor)
-    rate = int(getattr(extractor, "sampling_rate", None) or 16000)
-    if hasattr(processor, "tokenizer") and hasattr(processor, "feature_extractor"):
-        return processor(audio=sine_wave(rate), sampling_rate=rate, return_tensors="pt").to(device)
-    return processor(sine_wave(rate), sampling_rate=rate, return_tensors="pt").to(device)
-
-
-def transcribe(loaded, device: str, max_new_tokens: int) -> TaskOutput:
-    """Speech to text on one second of audio: CTC decoding, or generate() for seq2seq models."""
-    torch, processor, model = loaded.torch, loaded.preprocessor, loaded.model
-    inputs = _audio_inputs(processor, device)
-    if loaded.head.variant == "ctc":
-        logits = _compact(torch, model(**inputs).logits[0], "CTC logits")
-        text = loaded.tokenizer.batch_decode(logits.argmax(dim=-1)[None])[0]
-        return TaskOutput(loaded.head.task, {"text": text}, {"logits": logits[:4, :SLICE]}, ("text",))
-    output = model.generate(
-        **inputs, max_new_tokens=max_new_tokens, do_sample=False, output_logits=True, return_dict_in_generate=True
-    )
-    text = loaded.tokenizer.batch_decode(output.sequences, skip_special_tokens=True)[0].strip()
-    first_step = _compact(torch, output.logits[0][0].topk(TOP_K).values, "first-step logits")
-    return TaskOutput(loaded.head.task, {"text": text}, {"first_step_top_logits": first_step}, ("text",))
-
-
-def classify_audio(loaded, device: str) -> TaskOutput:
-    """The best label for one second of audio."""
-    torch, processor, model = loaded.torch, loaded.preprocessor, loaded.model
-    logits = _compact(torch, model(**_audio_inputs(processor, device)).logits[0], "logits")
-    fields = {"label": _label(model.config, int(logits.argmax()))}
-    return TaskOutput("audio-classification", fields, {"logits": logits[:SLICE]}, ("label",))
-
-
 RUNNERS = {
     runner.__name__: runner
     for runner in (
@@ -336,7 +295,5 @@ RUNNERS = {
         detect_objects,
         segment_image,
         describe_image,
-        transcribe,
-        classify_audio,
     )
 }
