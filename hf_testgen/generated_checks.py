@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -87,14 +88,17 @@ def _ruff_findings(paths: list[Path]) -> dict[Path, str]:
         return {}
     command = [*_ruff_command(), "check", "--isolated", "--no-cache", "--output-format", "concise"]
     command += ["--select", RUFF_RULES, "--line-length", str(LINE_LENGTH), "--target-version", "py310"]
-    result = _run([*command, *map(str, paths)], cwd=paths[0].parent)
+    cwd = paths[0].parent
+    result = _run([*command, *map(str, paths)], cwd=cwd)
     if result.returncode == 0:
         return {}
     findings: dict[Path, list[str]] = {}
     for line in result.stdout.splitlines():
-        for path in paths:
-            if line.startswith(f"{path}:"):
-                findings.setdefault(path, []).append(line[len(str(path)) + 1 :])
+        for path in paths:  # ruff names a file relative to its working directory
+            for shown in (str(path), os.path.relpath(path, cwd)):
+                if line.startswith(f"{shown}:"):
+                    findings.setdefault(path, []).append(line[len(shown) + 1 :])
+                    break
     if not findings:  # ruff failed without naming a file: blame them all
         output = (result.stdout + result.stderr).strip()
         return dict.fromkeys(paths, output)

@@ -255,7 +255,7 @@ def _context(spec: GenerationSpec, head: Head) -> dict[str, Any]:
         "revision": spec.revision,
         "dtype": spec.load_dtype,
         "tiny_model_id": spec.tiny_model_id,
-        "tiny_reason": spec.tiny_reason,
+        "tiny_reason_lines": _comment_lines(f"No tiny test checkpoint: {spec.tiny_reason}") if spec.tiny_reason else [],
         "header": _header_lines(spec, head),
         "docstring": "Strict loading, real inputs on each device, and what a working model says about them.",
         "test_name": "test_" + spec.task.replace("-", "_"),
@@ -282,6 +282,13 @@ def _header_lines(spec: GenerationSpec, head: Head) -> list[str]:
     lines = [_fit(f"# {label + ':':<11} {value}") for label, value in rows]
     lines.extend(_wrapped_command(spec.command))
     return lines
+
+
+def _comment_lines(text: str) -> list[str]:
+    """`text` as comment lines within LINE_LENGTH (after the "# ")."""
+    import textwrap
+
+    return textwrap.wrap(text, width=LINE_LENGTH - 2, break_on_hyphens=False)
 
 
 def _fit(line: str) -> str:

@@ -118,3 +118,15 @@ def test_a_gated_row_is_refused_without_allow_gated():
     assert not (chosen or "").startswith("google/")
     allowed = select(SelectionRequest("gemma", allow_gated=True, hardware="none"), settings)
     assert allowed.model_id.startswith("google/gemma")
+
+
+def test_every_file_all_writes_from_the_shipped_registry_passes_verification(tmp_path, monkeypatch, capsys):
+    """--all --verify over the shipped registry: every file parses, is ruff-clean and collects (a long
+    comment from one checkpoint's facts once broke the README's main job)."""
+    from hf_testgen.cli import generate_main
+
+    monkeypatch.setenv("USE_STATIC_REGISTRY", "true")
+    code = generate_main(["--all", "--hardware", "none", "--output-dir", str(tmp_path), "--verify"])
+    out = capsys.readouterr().out
+    assert code == 0, [line for line in out.splitlines() if "failed" in line][:5]
+    assert len(list(tmp_path.glob("test_hf_*.py"))) >= 360
