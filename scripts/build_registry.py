@@ -88,6 +88,16 @@ e. ``timm_results_imagenet.csv`` + ``timm_benchmark_infer_cpu_i7_12700h.csv``: `
    checkpoint of that architecture. Architectures benchmarked without any checkpoint in the
    results table have no Hub id and are left out.
 
+f. ``scripts/facts/hub_pages/*.jsonl`` (read by ``scripts/hub_pages.py``): facts read off stored copies
+   of each repository's Hub pages (tree at a commit, commit history, card, config.json), each with its
+   page URLs and reading date. They fill what a row lacks (sha, pipeline tag, dtype, likes,
+   downloads, gated) and replace any count-derived size by the page's weight files rounded up
+   (``page_files``); a recorded Hub reply's sha and exact size stay. A repository the pages show with
+   a pipeline tag and no other source lists becomes a row. ``scripts/facts/gated_repos.json``
+   marks gated families (the Hub's own errors quoted), ``ARCHITECTURE_CORRECTIONS`` fixes head
+   evidence the docs got wrong, and ``hf_testgen/data/default_tasks.json`` (the task most of a
+   type's checkpoints are tagged for, outside the curated table) is written first.
+
 ``hf_testgen/data/static_defaults.json``: ``{"schema_version": 1, "generated_by": ...,
 "model_types": {"<type>": {"default": <row>, "tiny": {...} | null}}}``: per type, the id named in
 ``STATIC_DEFAULTS`` when it carries the head of the type's default task and has an exact size or
