@@ -25,7 +25,7 @@ from .generator import (
     write_test,
 )
 from .records import Framework, LoadDtype, Note, validate_model_id, validate_model_type, validate_revision
-from .text import format_mb
+from .text import bound_words, format_mb
 from .tiny import tiny_for_head
 
 DEFAULT_OUTPUT_DIR = Path("generated_tests")
@@ -262,8 +262,7 @@ def _with_output_dir(request: GenerationRequest, options: list[tuple[str, str | 
 def _provenance(spec: GenerationSpec) -> str:
     source = "--model" if spec.source == COMMAND_LINE_SOURCE else spec.source
     size = format_mb(spec.size_mb, dtype=spec.size_dtype)
-    bound = {"upper": ", upper bound", "estimate": ", estimate"}.get(spec.size_bound or "", "")
-    method = f" {spec.size_method}{bound}" if spec.size_method else ""
+    method = f" {spec.size_method}{bound_words(spec.size_bound)}" if spec.size_method else ""
     return f"{source}, {size}{method}"
 
 

@@ -71,7 +71,7 @@ class Constraints:
     implicit_limit: bool = False
     strict_size: bool = False
 
-    def weights(self, candidate: ModelCandidate) -> SizeEstimate | None:
+    def weights(self, candidate: ModelCandidate) -> SizeEstimate:
         """The candidate's weight memory at the load dtype."""
         return candidate_weights_at(candidate, self.load_dtype)
 
@@ -146,11 +146,9 @@ def _is_estimate(candidate: ModelCandidate) -> bool:
     return candidate.size is None or candidate.size.bound == "estimate"
 
 
-def _weights_rejection(size: SizeEstimate | None, limit: float, of_limit: str, allowance: float | None) -> str | None:
+def _weights_rejection(size: SizeEstimate, limit: float, of_limit: str, allowance: float | None) -> str | None:
     """The weight-size rule: an exact size or an upper bound that fits passes; an estimate passes only
     within `allowance` (a share of an implicit limit), else it is named as only estimated."""
-    if size is None:
-        return f"size unknown, so it cannot be shown to fit {of_limit}"
     if size.bound == "estimate":
         if allowance is not None and size.mb <= allowance:
             return None

@@ -185,7 +185,7 @@ def size_step_down(chain: _Chain) -> ModelCandidate:
     ranked = chain.rank(kept)
     position = {c.model_id: i for i, c in enumerate(ranked)}
     weights = chain.constraints.weights
-    kept.sort(key=lambda c: (-(weights(c).bytes if weights(c) else 0), position[c.model_id]))
+    kept.sort(key=lambda c: (-weights(c).bytes, position[c.model_id]))
     chain.notes.append(Note("info", f"size-fallback: stepped down from {too_big[0]} to {kept[0].model_id}"))
     return kept[0]
 
@@ -425,14 +425,12 @@ def no_fit_error(chain: _Chain) -> NoModelFitsError:
     weights = chain.constraints.weights
     by_size = sorted(
         (pool[mid] for mid, (kind, _) in chain.rejected.items() if kind == "size" and mid in pool),
-        key=lambda c: (weights(c).bytes if weights(c) else 0, c.model_id),
+        key=lambda c: (weights(c).bytes, c.model_id),
     )
     if by_size:
         nearest = by_size[0]
         size = weights(nearest)
-        if size is None:
-            needs = "has no known size"
-        elif size.bound == "estimate":
+        if size.bound == "estimate":
             needs = f"is only estimated at {size.mb:,.1f} MB"
         else:
             needs = f"needs {size.mb:,.1f} MB, {size.bound}"

@@ -3,7 +3,7 @@
 Order (most to least reliable), with the bound each gives (`SizeEstimate.bound`):
 1. ``safetensors`` (exact): parameter counts per dtype from the Hub × bytes per dtype;
 2. ``weight_files`` (exact): the sizes of the weight files in ``siblings`` (one format only, shards summed);
-3. ``page_files`` (upper bound, within 1 %): the weight files' sizes as a stored copy of the repository's
+3. ``page_files`` (upper bound, within 0.5 %): the weight files' sizes as a stored copy of the repository's
    Hub page shows them (three significant digits), each rounded up (set by the registry builder);
 4. ``param_count`` / ``config_params`` (upper bound): a published parameter count, or the count of the
    checkpoint's own config.json, at the stored dtype's bytes (4 when unknown; set by the registry builder);
@@ -255,7 +255,7 @@ def weights_at(size: SizeEstimate, stored_dtype: str | None, load_dtype: LoadDty
     return replace(size, bytes=int(size.bytes * ratio), dtype=load_dtype)
 
 
-def candidate_weights_at(candidate: ModelCandidate, load_dtype: LoadDtype) -> SizeEstimate | None:
-    """`weights_at` of a candidate's best-known size, or None when nothing is known."""
+def candidate_weights_at(candidate: ModelCandidate, load_dtype: LoadDtype) -> SizeEstimate:
+    """`weights_at` of a candidate's best-known size (an estimate from its id at worst)."""
     size = candidate.size or estimate_candidate_size(candidate)
     return weights_at(size, candidate.dtype, load_dtype)

@@ -27,8 +27,12 @@ def format_mb(
     at = f" at {dtype}" if dtype else ""
     if method is None:
         return f"{mb:,.1f} MB{at}"
-    word = {"upper": ", upper bound", "estimate": ", estimate"}.get(bound or "", "")
-    return f"{mb:,.1f} MB{at} ({method}{word})"
+    return f"{mb:,.1f} MB{at} ({method}{bound_words(bound)})"
+
+
+def bound_words(bound: str | None) -> str:
+    """", upper bound", ", estimate" or "" (an exact size needs no word)."""
+    return {"upper": ", upper bound", "estimate": ", estimate"}.get(bound or "", "")
 
 
 def terminal_safe(text: object) -> str:

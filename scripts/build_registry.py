@@ -118,7 +118,7 @@ import json
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -678,15 +678,9 @@ def apply_page_facts(
     A page fact never replaces a recorded Hub reply's (sha, exact size): both are the Hub's own
     word, and the reply's is the complete one. It does replace what other sources only guessed.
     """
-    seen: set[str] = set()
-    result: dict[str, list[ModelCandidate]] = {}
-    for model_type, rows in by_type.items():
-        updated = []
-        for row in rows:
-            page = facts.get(row.model_id.lower())
-            seen.add(row.model_id.lower())
-            updated.append(with_page_facts(row, page) if page else row)
-        result[model_type] = updated
+    seen = {row.model_id.lower() for rows in by_type.values() for row in rows}
+    result = each_row(by_type, lambda row: with_page_facts(row, facts[row.model_id.lower()])
+                      if row.model_id.lower() in facts else row)  # fmt: skip
     for key, page in sorted(facts.items()):
         if key in seen or page.pipeline_tag is None or page.model_type not in result:
             continue
@@ -700,39 +694,41 @@ def apply_gated_patterns(by_type: dict[str, list[ModelCandidate]], path: Path) -
     """Mark gated every row whose id matches a pattern of ``scripts/facts/gated_repos.json`` (each
     pattern lists gated members as the Hub's own error messages name them)."""
     rules = [(re.compile(p["pattern"], re.IGNORECASE), p["evidence"]) for p in load_json(path)["patterns"]]
-    result = {}
-    for model_type, rows in by_type.items():
-        marked = []
-        for row in rows:
-            rule = next(((pattern, evidence) for pattern, evidence in rules if pattern.search(row.model_id)), None)
-            if rule is not None and not row.gated:
-                urls = tuple(e["url"] for e in rule[1])
-                row = dataclasses.replace(
-                    row,
-                    gated=True,
-                    fact_source=f"{row.fact_source}; gated: the Hub gates {rule[0].pattern} ({len(urls)} quoted)",
-                    fact_urls=tuple(dict.fromkeys(row.fact_urls + urls)),
-                )
-            marked.append(row)
-        result[model_type] = marked
-    return result
+
+    def gated(row: ModelCandidate) -> ModelCandidate:
+        rule = next(((pattern, evidence) for pattern, evidence in rules if pattern.search(row.model_id)), None)
+        if rule is None or row.gated:
+            return row
+        urls = tuple(e["url"] for e in rule[1])
+        return dataclasses.replace(
+            row,
+            gated=True,
+            fact_source=f"{row.fact_source}; gated: the Hub gates {rule[0].pattern} ({len(urls)} quoted)",
+            fact_urls=tuple(dict.fromkeys(row.fact_urls + urls)),
+        )
+
+    return each_row(by_type, gated)
 
 
 def apply_corrections(by_type: dict[str, list[ModelCandidate]]) -> dict[str, list[ModelCandidate]]:
     """`ARCHITECTURE_CORRECTIONS`: replace head evidence that a row's sources got wrong, saying why."""
-    result = {}
-    for model_type, rows in by_type.items():
-        result[model_type] = [
-            dataclasses.replace(
-                row,
-                architectures=ARCHITECTURE_CORRECTIONS[row.model_id][0],
-                fact_source=f"{row.fact_source}; architectures corrected: {ARCHITECTURE_CORRECTIONS[row.model_id][1]}",
-            )
-            if row.model_id in ARCHITECTURE_CORRECTIONS
-            else row
-            for row in rows
-        ]
-    return result
+
+    def corrected(row: ModelCandidate) -> ModelCandidate:
+        if row.model_id not in ARCHITECTURE_CORRECTIONS:
+            return row
+        architectures, why = ARCHITECTURE_CORRECTIONS[row.model_id]
+        return dataclasses.replace(
+            row, architectures=architectures, fact_source=f"{row.fact_source}; architectures corrected: {why}"
+        )
+
+    return each_row(by_type, corrected)
+
+
+def each_row(
+    by_type: dict[str, list[ModelCandidate]], change: Callable[[ModelCandidate], ModelCandidate]
+) -> dict[str, list[ModelCandidate]]:
+    """`change` applied to every row, in the same order."""
+    return {model_type: [change(row) for row in rows] for model_type, rows in by_type.items()}
 
 
 def with_page_facts(row: ModelCandidate, page: PageFacts) -> ModelCandidate:

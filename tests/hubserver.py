@@ -330,6 +330,24 @@ class LocalHub:
             repo.sync_siblings()
             self._repos[repo_id] = repo
 
+    def publish_checkpoint(
+        self, repo_id: str, sha: str, model_type: str, pipeline_tag: str | None, files: dict[str, bytes]
+    ) -> None:
+        """A transformers checkpoint at commit `sha`: its model record, then every file at the head."""
+        self.add_model(
+            {
+                "id": repo_id,
+                "sha": sha,
+                "pipeline_tag": pipeline_tag,
+                "library_name": "transformers",
+                "tags": ["transformers", "safetensors", model_type],
+                "config": {"model_type": model_type},
+                "siblings": [{"rfilename": name} for name in sorted(files)],
+            }
+        )
+        for name, content in files.items():
+            self.add_file(repo_id, name, content)
+
     def remove_model(self, repo_id: str) -> None:
         """Make a model vanish, e.g. between a list_models and the following model_info."""
         with self._lock:

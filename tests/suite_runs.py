@@ -36,19 +36,9 @@ def build_and_serve(hub, root: Path, model_types=TINY_MODEL_TYPES) -> None:
     """Build each tiny checkpoint under `root` and publish it on `hub` at its fixed sha."""
     for model_type in model_types:
         files = build_tiny_model(model_type, root / model_type)
-        hub.add_model(
-            {
-                "id": repo_of(model_type),
-                "sha": revision_of(model_type),
-                "pipeline_tag": TINY_MODEL_TASKS[model_type],
-                "library_name": "transformers",
-                "tags": ["transformers", "safetensors", model_type],
-                "config": {"model_type": model_type},
-                "siblings": [{"rfilename": name} for name in sorted(files)],
-            }
+        hub.publish_checkpoint(
+            repo_of(model_type), revision_of(model_type), model_type, TINY_MODEL_TASKS[model_type], files
         )
-        for name, content in files.items():
-            hub.add_file(repo_of(model_type), name, content)
 
 
 def generate(out_dir: Path, model_types=TINY_MODEL_TYPES) -> list[Path]:

@@ -126,19 +126,9 @@ def serve(hub, checkpoints: dict[str, dict[str, bytes]]) -> None:
     """Publish each tiny checkpoint as a Hub repo at its fixed sha."""
     for repo_id, files in checkpoints.items():
         model_type, task = _repos().get(repo_id, (repo_id.split("/")[1], None))
-        hub.add_model(
-            {
-                "id": repo_id,
-                "sha": revision_of(model_type, task),
-                "pipeline_tag": task or TINY_MODEL_TASKS[model_type],
-                "library_name": "transformers",
-                "tags": ["transformers", "safetensors", model_type],
-                "config": {"model_type": model_type},
-                "siblings": [{"rfilename": name} for name in sorted(files)],
-            }
+        hub.publish_checkpoint(
+            repo_id, revision_of(model_type, task), model_type, task or TINY_MODEL_TASKS[model_type], files
         )
-        for name, content in files.items():
-            hub.add_file(repo_id, name, content)
 
 
 def expected_counts(n_files: int, devices_here: int = 1) -> tuple[int, int]:

@@ -171,19 +171,7 @@ MISMATCH_RE = re.compile(r"^E +AssertionError: (tests/models/\S+::test\w*): Tens
 
 def _serve(hub, repo_id: str, model_type: str, task: str, files: dict[str, bytes]) -> str:
     sha = hashlib.sha1(repo_id.encode()).hexdigest()
-    hub.add_model(
-        {
-            "id": repo_id,
-            "sha": sha,
-            "pipeline_tag": task,
-            "library_name": "transformers",
-            "tags": ["transformers", "safetensors", model_type],
-            "config": {"model_type": model_type},
-            "siblings": [{"rfilename": name} for name in sorted(files)],
-        }
-    )
-    for name, content in files.items():
-        hub.add_file(repo_id, name, content)
+    hub.publish_checkpoint(repo_id, sha, model_type, task, files)
     return sha
 
 

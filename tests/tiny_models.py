@@ -348,13 +348,11 @@ BERT_HEADS = {
 NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
 
 
-def _build_bert(out_dir: Path, task: str = "fill-mask") -> None:
-    import transformers
+def _tiny_bert_config(tokenizer, vocab_size: int):
     from transformers import BertConfig
 
-    tokenizer = _bert_family_tokenizer("BertTokenizerFast")
-    config = BertConfig(
-        vocab_size=len(tokenizer),
+    return BertConfig(
+        vocab_size=vocab_size,
         hidden_size=HIDDEN,
         num_hidden_layers=LAYERS,
         num_attention_heads=HEADS,
@@ -363,6 +361,13 @@ def _build_bert(out_dir: Path, task: str = "fill-mask") -> None:
         type_vocab_size=2,
         pad_token_id=tokenizer.pad_token_id,
     )
+
+
+def _build_bert(out_dir: Path, task: str = "fill-mask") -> None:
+    import transformers
+
+    tokenizer = _bert_family_tokenizer("BertTokenizerFast")
+    config = _tiny_bert_config(tokenizer, len(tokenizer))
     if task == "token-classification":
         config.id2label = dict(enumerate(NER_LABELS))
         config.label2id = {label: index for index, label in enumerate(NER_LABELS)}
@@ -687,19 +692,10 @@ def build_random_bert_pretraining(out_dir: Path, vocab_size: int = 30522) -> dic
     """A random BertForPreTraining (encoder with pooler, masked-LM and next-sentence heads) with the vocabulary
     size of google-bert/bert-base-uncased, so ids from that checkpoint's tests index it: a model a Hub
     repository of that id could hold, with the weights of none. Returns {relative filename: bytes}."""
-    from transformers import BertConfig, BertForPreTraining
+    from transformers import BertForPreTraining
 
     tokenizer = _bert_family_tokenizer("BertTokenizerFast")
-    config = BertConfig(
-        vocab_size=vocab_size,
-        hidden_size=HIDDEN,
-        num_hidden_layers=LAYERS,
-        num_attention_heads=HEADS,
-        intermediate_size=INTERMEDIATE,
-        max_position_embeddings=TEXT_POSITIONS,
-        type_vocab_size=2,
-        pad_token_id=tokenizer.pad_token_id,
-    )
+    config = _tiny_bert_config(tokenizer, vocab_size)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _save_model(_random_model(BertForPreTraining, config), out_dir)

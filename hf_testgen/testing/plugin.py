@@ -92,22 +92,24 @@ def semantic(loaded_model, device, hf_testgen_settings) -> DeviceRecord:
     return record
 
 
+def _pinned_model_only(loaded_model, semantic: DeviceRecord, claim: str) -> DeviceRecord:
+    """`semantic`, skipped unless the model under test is the pinned MODEL_ID: `claim` is about it alone."""
+    target = loaded_model.target
+    if target.model_id != target.pinned_model_id:
+        pytest.skip(f"the {claim} {target.pinned_model_id}'s; this run tests {target.model_id}")
+    return semantic
+
+
 @pytest.fixture
 def documented(loaded_model, semantic) -> DeviceRecord:
     """Like `semantic`, and only for the pinned MODEL_ID: a documented output is a claim about it."""
-    target = loaded_model.target
-    if target.model_id != target.pinned_model_id:
-        pytest.skip(f"the documented output is {target.pinned_model_id}'s; this run tests {target.model_id}")
-    return semantic
+    return _pinned_model_only(loaded_model, semantic, "documented output is")
 
 
 @pytest.fixture
 def reference(loaded_model, semantic) -> DeviceRecord:
     """Like `documented`: transformers' integration tests state their values for the pinned MODEL_ID only."""
-    target = loaded_model.target
-    if target.model_id != target.pinned_model_id:
-        pytest.skip(f"the reference outputs are {target.pinned_model_id}'s; this run tests {target.model_id}")
-    return semantic
+    return _pinned_model_only(loaded_model, semantic, "reference outputs are")
 
 
 @pytest.hookimpl(hookwrapper=True)
