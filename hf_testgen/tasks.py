@@ -204,14 +204,16 @@ def check_task(model_type: str, task: str) -> None:
 def default_task(model_type: str) -> str | None:
     """The task a model type is tested on when none is given.
 
-    The curated table's task first (`_DEFAULT_TASK_ORDER` among them); outside it, the head the type's
-    known checkpoints carry most often (`data/default_tasks.json`, derived from the registry's Hub
-    evidence by scripts/build_registry.py); else the first supported task in `_DEFAULT_TASK_ORDER`.
+    The head the type's known checkpoints carry most often (`data/default_tasks.json`, derived from the
+    registry's Hub evidence by scripts/build_registry.py) where that file names one: for types outside the
+    curated table, and for curated types none of whose checkpoints carries the curated task's head
+    (dinov2_with_registers is curated for image-classification, its checkpoints are backbones); else the
+    curated table's task (`_DEFAULT_TASK_ORDER` among them); else the first supported task in that order.
     """
     curated = {task for task, types in TASK_TO_MODEL_TYPES.items() if model_type in types}
     supported = tasks_for_model_type(model_type)
     common = _evidence_defaults().get(model_type)
-    if not curated and common in supported:
+    if common in supported:
         return common
     for pool in (curated, supported):
         for task in _DEFAULT_TASK_ORDER:

@@ -134,6 +134,7 @@ from hub_pages import PageFacts, load_page_facts  # noqa: E402
 from hf_testgen.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
 from hf_testgen.frameworks import detect_frameworks  # noqa: E402
 from hf_testgen.records import SIZE_BOUND_RANK, ModelCandidate, SizeEstimate  # noqa: E402
+from hf_testgen.fitness import head_suffix, same_head_group  # noqa: E402
 from hf_testgen.sizing import TORCH_DTYPE_BYTES as DTYPE_BYTES_OF  # noqa: E402
 from hf_testgen.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name  # noqa: E402
 
@@ -775,18 +776,18 @@ TAG_AS_TASK = {
 
 
 def default_tasks_document(by_type: dict[str, list[ModelCandidate]]) -> dict:
-    """Per model type outside the curated table: the generatable task most of its real checkpoints
-    are for, by the Hub's own word (the pipeline tag; the config's architectures when untagged),
-    when that differs from the task `_DEFAULT_TASK_ORDER` gives. Ties go to the task whose
-    checkpoints have more downloads, then to the order's task."""
+    """Per model type: the generatable task most of its real checkpoints are for, by the Hub's own
+    word (the pipeline tag; the config's architectures when untagged), when that differs from the
+    task `_DEFAULT_TASK_ORDER` gives. A curated type keeps its curated task unless none of its
+    checkpoints carries that task's head. Ties go to the task whose checkpoints have more downloads,
+    then to the order's task."""
     from hf_testgen import families, tasks
     from hf_testgen.errors import GenerationError
     from hf_testgen.ranking import direct_evidence
 
     rows: dict[str, dict[str, Any]] = {}
     for model_type, candidates in by_type.items():
-        if any(model_type in types for types in tasks.TASK_TO_MODEL_TYPES.values()):
-            continue
+        curated = any(model_type in types for types in tasks.TASK_TO_MODEL_TYPES.values())
         generatable = []
         for task in tasks.tasks_for_model_type(model_type):
             try:
@@ -800,8 +801,8 @@ def default_tasks_document(by_type: dict[str, list[ModelCandidate]]) -> dict:
             if task is not None and not c.is_tiny_test_model:
                 counts[task][0] += 1
                 counts[task][1] += c.downloads
-        if not counts:
-            continue
+        if not counts or (curated and any(same_head_group(task, tasks.default_task(model_type)) for task in counts)):
+            continue  # a curated task stays while one real checkpoint carries its head
         order = tasks._DEFAULT_TASK_ORDER
         rank = {task: order.index(task) if task in order else len(order) for task in counts}
         best = min(counts, key=lambda task: (-counts[task][0], -counts[task][1], rank[task], task))
@@ -811,10 +812,13 @@ def default_tasks_document(by_type: dict[str, list[ModelCandidate]]) -> dict:
 
 
 def checkpoint_task(c: ModelCandidate, model_type: str, generatable: list[str], direct_evidence) -> str | None:
-    """The generatable task one checkpoint is for: its pipeline tag, else the first its architectures name."""
+    """The generatable task one checkpoint is for: its pipeline tag, else the first its architectures
+    name; architectures that name only the base model (``Dinov2WithRegistersModel``) are a backbone."""
     if c.pipeline_tag:
         task = TAG_AS_TASK.get(c.pipeline_tag, c.pipeline_tag)
         return task if task in generatable else None
+    if c.architectures and all(head_suffix(a) == "Model" for a in c.architectures):
+        return "feature-extraction" if "feature-extraction" in generatable else None
     return next((task for task in generatable if c.architectures and direct_evidence(c, task, model_type)), None)
 
 

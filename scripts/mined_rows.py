@@ -59,6 +59,9 @@ def _seq2seq_types() -> frozenset[str]:
 
 SEQ2SEQ_TYPES = _seq2seq_types()
 CONFIG_MARGIN = 1.10  # vocabulary and head differences between the default config and the checkpoint
+# An id's count is rounded ("1B" for 1.24B, "7B" for 7.6B) and may leave out a vision tower or an
+# untied head; beyond this factor either way it names another size than the default config builds.
+NAME_MISMATCH = 1.6
 STRONG_EVIDENCE = frozenset({"doc-example-expected-output", "pipeline-default"})
 # Expected outputs a randomly initialised head would give just as well: shapes, booleans, generic labels.
 TRIVIAL_OUTPUT = re.compile(
@@ -222,8 +225,10 @@ def config_size(
     if max(published) > params * CONFIG_MARGIN:
         return None  # a published count says the defaults do not mirror it (bloom's config: 16M of 176B)
     named = parameters_from_name(model_id)
-    if named and named > params * CONFIG_MARGIN:
-        return None  # the id names more than the default config builds: the defaults do not mirror it
+    if named and not named / NAME_MISMATCH <= params <= named * NAME_MISMATCH:
+        # The id names a count the default config does not build (UltraBERT-150M beside a 7B default
+        # config; bloom's 16M config beside 176B): the defaults do not mirror it, the name's count wins.
+        return None
     like = "" if same else f" (size word {word!r}, no larger than {mirrored}'s {mirrored_word!r})"
     untied = " with an untied LM head" if untied_head_params(model_type, facts) else ""
     detail = f"{params:,} params of the default {model_type} config{untied} x 4 bytes + {CONFIG_MARGIN - 1:.0%}{like}"
