@@ -132,9 +132,9 @@ for _path in (REPO_ROOT, REPO_ROOT / "scripts"):
 from hub_pages import PageFacts, load_page_facts  # noqa: E402
 
 from hf_testgen.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
+from hf_testgen.fitness import head_suffix, same_head_group  # noqa: E402
 from hf_testgen.frameworks import detect_frameworks  # noqa: E402
 from hf_testgen.records import SIZE_BOUND_RANK, ModelCandidate, SizeEstimate  # noqa: E402
-from hf_testgen.fitness import head_suffix, same_head_group  # noqa: E402
 from hf_testgen.sizing import TORCH_DTYPE_BYTES as DTYPE_BYTES_OF  # noqa: E402
 from hf_testgen.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name  # noqa: E402
 
