@@ -180,6 +180,9 @@ KNOWN_BAD_DOCSTRING_IDS: dict[str, str] = {
         "(the DINOv2 checkpoints are facebook/dinov2-*)"
     ),
     "arcee-ai/model-id": "a placeholder in a docstring example, not a repository",
+    # Not a bad id, but no speech-recognition checkpoint: the SpeechEncoderDecoderModel docstring shows it
+    # translating English speech to German, so an English transcript check could never pass on it.
+    "facebook/wav2vec2-xls-r-300m-en-to-15": "a speech translation model (English speech to 15 languages), not ASR",
 }
 
 # Head evidence mined from documentation that the checkpoint does not bear out, and what replaces it.

@@ -62,6 +62,8 @@ CONFIG_MARGIN = 1.10  # vocabulary and head differences between the default conf
 # An id's count is rounded ("1B" for 1.24B, "7B" for 7.6B) and may leave out a vision tower or an
 # untied head; beyond this factor either way it names another size than the default config builds.
 NAME_MISMATCH = 1.6
+# Types that join two other types' models: their checkpoints are named after the parts (bert2bert, bert2gpt2).
+COMPOSITE_TYPES = frozenset({"encoder-decoder", "speech-encoder-decoder", "vision-encoder-decoder"})
 STRONG_EVIDENCE = frozenset({"doc-example-expected-output", "pipeline-default"})
 # Expected outputs a randomly initialised head would give just as well: shapes, booleans, generic labels.
 TRIVIAL_OUTPUT = re.compile(
@@ -290,7 +292,8 @@ def mined_candidates(
             rejected.append((model_type, model_id, f"owner {_owner(model_id)!r} is a docstring template's invention"))
             continue
         named = matches_type(model_id, model_type, config_classes.get(model_type))
-        if not named and (not item.strong or names_another_type(model_id, model_type, known_types)):
+        composite = model_type in COMPOSITE_TYPES  # bert2bert names its parts, and that is what it is
+        if not named and (not item.strong or (names_another_type(model_id, model_type, known_types) and not composite)):
             why = "names another type" if item.strong else "has no strong evidence"
             rejected.append((model_type, model_id, f"the id does not name the type and {why}"))
             continue

@@ -55,3 +55,44 @@ def test_a_checkpoint_counts_for_the_task_its_tag_or_architectures_name(architec
         generatable = ["image-classification"]
     row = ModelCandidate(model_id="org/x", model_type=model_type, architectures=architectures, pipeline_tag=tag)
     assert checkpoint_task(row, model_type, generatable, direct_evidence) == task
+
+
+ENCODER_DECODER_TESTS = '''
+import unittest
+from transformers import EncoderDecoderModel
+from transformers.testing_utils import slow
+
+
+class BertEncoderDecoderModelTest(unittest.TestCase):
+    @slow
+    def test_bert2bert_summarization(self):
+        model = EncoderDecoderModel.from_pretrained("patrickvonplaten/bert2bert-cnn_dailymail-fp16")
+        summary = model.generate()
+        EXPECTED_SUMMARY = "sae was founded in 1856, five years before the civil war."
+        self.assertEqual(summary, EXPECTED_SUMMARY)
+
+    @slow
+    def test_real_model_save_load_from_pretrained(self):
+        model = EncoderDecoderModel.from_pretrained("org/bert2bert-roundtrip")
+        model.save_pretrained("here")
+'''
+
+
+def test_a_slow_test_outside_an_integration_class_counts_only_when_it_checks_values():
+    from mine_test_checkpoints import TaskMap, mine_file
+
+    task_map = TaskMap.load(Path(__file__).resolve().parent.parent / "hf_testgen/data/task_map.json")
+    path = "tests/models/encoder_decoder/test_modeling_encoder_decoder.py"
+    records = mine_file(path, ENCODER_DECODER_TESTS, task_map)
+    assert {(r.checkpoint, r.asserts_values) for r in records} == {
+        ("patrickvonplaten/bert2bert-cnn_dailymail-fp16", True)
+    }
+
+
+def test_a_composite_types_checkpoint_may_name_its_parts():
+    """bert2bert names bert, yet it is an encoder-decoder checkpoint, and the shipped registry has it."""
+    import json
+
+    registry = json.loads((Path(__file__).resolve().parent.parent / "model_registry.json").read_text())
+    ids = {c["id"] for c in registry["model_types"]["encoder-decoder"]["candidates"]}
+    assert "patrickvonplaten/bert2bert-cnn_dailymail-fp16" in ids
