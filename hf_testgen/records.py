@@ -42,7 +42,8 @@ SIZE_BOUND_RANK: dict[str, int] = {"exact": 2, "upper": 1, "estimate": 0}
 # Ids of test checkpoints: never a selected model, only a generated file's TINY_MODEL_ID. timm's
 # test_* nets are trained for test suites only (test_byobnet.r160_in1k: 45.9 % ImageNet top-1).
 _TEST_MODEL_RE = re.compile(
-    r"(^|/)tiny-random-|^hf-internal-testing/|^hf-tiny-model-private/|^timm/test_", re.IGNORECASE
+    # a repo name starting "test-" / "testing-" is a fixture (np-cr/testing-qwen3-moe, blab-jhu/test-32m-dec)
+    r"(^|/)tiny-random-|^hf-internal-testing/|^hf-tiny-model-private/|^timm/test_|/test(ing)?[-_]", re.IGNORECASE
 )
 
 # Same rules as huggingface_hub's REPO_ID_REGEX (utils/_validators.py), kept here so that the

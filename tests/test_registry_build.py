@@ -96,3 +96,21 @@ def test_a_composite_types_checkpoint_may_name_its_parts():
     registry = json.loads((Path(__file__).resolve().parent.parent / "model_registry.json").read_text())
     ids = {c["id"] for c in registry["model_types"]["encoder-decoder"]["candidates"]}
     assert "patrickvonplaten/bert2bert-cnn_dailymail-fp16" in ids
+
+
+@pytest.mark.parametrize(
+    ("model_id", "fixture"),
+    [
+        ("np-cr/testing-qwen3-moe", True),  # was qwen3_moe's default pick: a 20 MB random MoE
+        ("blab-jhu/test-32m-dec", True),  # was modernbert-decoder's
+        ("hf-internal-testing/tiny-random-BertModel", True),
+        ("timm/test_vit.r160_in1k", True),
+        ("google/bert_uncased_L-2_H-128_A-2", False),
+        ("openai/whisper-tiny", False),
+        ("org/latest-model", False),
+    ],
+)
+def test_a_test_fixture_is_known_by_its_name(model_id, fixture):
+    from hf_testgen.records import is_test_model_id
+
+    assert is_test_model_id(model_id) is fixture
