@@ -57,6 +57,10 @@ TRAINED_WITH_HEAD: dict[str, tuple[str, ...]] = {
 # Types whose `ForPreTraining` class holds the masked-LM head (BERT-style MLM + next-sentence or
 # sentence-order heads), so a checkpoint saved from it can be tested on fill-mask.
 PRETRAINING_HOLDS_MLM = frozenset({"bert", "albert", "mobilebert", "megatron-bert", "ernie", "big_bird", "nezha"})
+# Heads transformers' auto mapping lists beside the task's first class, so the Auto class the generated
+# test loads with picks them by the checkpoint's own architectures (MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING:
+# deit and levit map to (…ForImageClassification, …ForImageClassificationWithTeacher)).
+AUTO_MAPPING_ALTERNATES: dict[str, tuple[str, ...]] = {"image-classification": ("ForImageClassificationWithTeacher",)}
 _HEAD_SUFFIX = re.compile(r"(For[A-Za-z0-9]+|LMHeadModel|Model)$")
 
 
@@ -86,7 +90,7 @@ def _heads_that_serve(model_type: str, task: str) -> set[str]:
         suffixes.add("ForPreTraining")
     if task == "visual-question-answering":  # ViltForQuestionAnswering is saved as ...ForVisualQuestionAnswering too
         suffixes |= {"ForQuestionAnswering", "ForVisualQuestionAnswering"}
-    return suffixes
+    return suffixes | set(AUTO_MAPPING_ALTERNATES.get(task, ()))
 
 
 def trained_with_head(model_type: str, task: str) -> bool:

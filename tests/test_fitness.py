@@ -81,6 +81,19 @@ def test_a_type_trained_with_the_head_needs_no_more_evidence():
     assert not task_fitness(reward, "text-generation").fits
 
 
+def test_a_head_the_auto_mapping_lists_beside_the_first_serves_the_task():
+    """AutoModelForImageClassification maps deit to DeiTForImageClassification and ...WithTeacher, and
+    picks the one the checkpoint's architectures name: the distilled checkpoints carry the second."""
+    distilled = ModelCandidate(
+        "facebook/deit-base-distilled-patch16-224",
+        model_type="deit",
+        architectures=("DeiTForImageClassificationWithTeacher",),
+    )
+    assert task_fitness(distilled, "image-classification").fits
+    backbone = ModelCandidate("org/deit-backbone", model_type="deit", architectures=("DeiTModel",))
+    assert not task_fitness(backbone, "image-classification").fits
+
+
 def test_bert_pretraining_checkpoints_hold_the_masked_lm_head():
     pretrained = ModelCandidate("org/bert", model_type="bert", architectures=("BertForPreTraining",))
     assert task_fitness(pretrained, "fill-mask").fits
