@@ -542,3 +542,23 @@ def test_a_ruff_finding_is_blamed_on_its_own_file_only(tmp_path):
     problems = verify_test_files([good, bad])
     assert problems[good.resolve()] is None
     assert "E501" in problems[bad.resolve()]
+
+
+def test_two_machines_given_the_same_hardware_write_byte_identical_suites(offline, tmp_path, monkeypatch, capsys):
+    """A suite generated for `--hardware cpu-large` must not depend on the RAM of the machine that wrote it;
+    the header names the limit it was selected under."""
+    import psutil
+
+    class Memory:  # a stand-in for psutil's reading of another machine's RAM (the RAM cannot be changed here)
+        def __init__(self, total):
+            self.total, self.available = total, total // 2
+
+    suites = []
+    for ram in (8 * 2**30, 512 * 2**30):
+        monkeypatch.setattr(psutil, "virtual_memory", lambda ram=ram: Memory(ram))
+        out_dir = tmp_path / f"ram-{ram}"
+        assert main(["--all", "--hardware", "cpu-large", "--output-dir", str(out_dir), *offline]) == 0
+        suites.append({p.name: p.read_bytes() for p in sorted(out_dir.iterdir())})
+    capsys.readouterr()
+    assert len(suites[0]) > 150 and suites[0] == suites[1]
+    assert b"(the cpu-large profile)" in suites[0][file_name_for("bert")]
