@@ -62,11 +62,14 @@ REGISTRY = ROOT / "model_registry.json"
 TEST_FILE_RE = re.compile(r"tests/models/([^/]+)/test_modeling_(?!tf_|flax_)[^/]+\.py")
 HUB_ID_RE = re.compile(r"[A-Za-z0-9][\w.\-]{0,95}(/[\w.\-]{1,96})?")
 FIXTURE_WORDS = ("random", "dummy", "hf-internal-testing/")
-ENCODING_FIELDS = ("input_ids", "attention_mask", "pixel_values", "token_type_ids", "input_features", "input_values")
+ENCODING_FIELDS = (
+    "input_ids", "attention_mask", "pixel_values", "pixel_mask", "token_type_ids", "input_features", "input_values",
+)
 # transformers' prepare_img() opens this fixture; the package ships the same file (testing/data/SOURCES.md)
 COCO_FIXTURE = "./tests/fixtures/tests_samples/COCO/000000039769.png"
 SHIPPED_IMAGES = {COCO_FIXTURE: "coco_cats.png"}
 SAFE_LOAD_KWARGS = ("attn_implementation", "revision")
+BUILT_PROCESSOR_RE = re.compile(r"\w+(ImageProcessor|ImageProcessorPil|FeatureExtractor)")  # built, not loaded
 FLOAT32_WORDS = ("float32", "torch.float32", "float", "torch.float")
 MAX_VALUES = 4096  # a kept expected tensor holds at most this many numbers
 # torch.testing.assert_close's float32 defaults; torch.allclose's defaults
@@ -95,8 +98,9 @@ class Model:
 class Preprocessor:
     """A tokenizer, image processor or processor loaded from a checkpoint."""
 
-    checkpoint: str
+    checkpoint: str | None  # None: built from its class's defaults and `init` (SegformerImageProcessorPil(...))
     cls: str
+    init: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ class Forward:
     kwargs: tuple[tuple[str, Any], ...]
     output: tuple[Any, ...] = ()  # [0] / "logits" steps, then an index
     index: Any = None
+    argmax: tuple[int | None, ...] = ()  # (dim,) after the index: torch.argmax(x, dim=2); (None,) flattened
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,21 @@ class Decoded:
     generate: Generate
     batch: bool
     skip_special_tokens: bool
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A literal dict of model inputs (``{"input_ids": torch.tensor(...)}``), spread with ``**``."""
+
+    items: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class NotEqual:
+    """``input_ids.ne(x)`` (an attention mask): ``x`` a literal or ``("config", name)`` of the model's config."""
+
+    tensor: Any
+    other: Any
 
 
 @dataclass(frozen=True)
@@ -203,10 +223,18 @@ def _int(node: ast.AST) -> int:
 
 # --- the evaluator ---------------------------------------------------------------------------------
 class Evaluator:
-    def __init__(self, consts: dict[str, Any], properties: dict[str, Property], images: dict[str, str]) -> None:
+    def __init__(
+        self,
+        consts: dict[str, Any],
+        properties: dict[str, Property],
+        images: dict[str, str],
+        functions: dict[str, ast.FunctionDef] | None = None,
+    ) -> None:
         self.consts = consts
         self.properties = properties  # self.<name> -> the expression its property returns
         self.images = images  # module function -> the shipped photo it opens
+        self.functions = functions or {}  # module function whose body is one `return` (`_long_tensor(x)`)
+        self.methods: dict[str, ast.FunctionDef] = {}  # self.<name>(): assignments then one `return`
 
     def value(self, node: ast.AST, scope: Scope) -> Any:
         node = self._strip_device_calls(node)
@@ -225,6 +253,12 @@ class Evaluator:
             return node.value
         if isinstance(node, (ast.List, ast.Tuple)):  # [input_ids]: elements may be names
             return [self.value(element, scope) for element in node.elts]
+        if isinstance(node, ast.Dict):  # {"input_ids": torch.tensor(...)}: inputs spread into the call
+            if not all(isinstance(key, ast.Constant) and isinstance(key.value, str) for key in node.keys):
+                raise Unknown("dict")
+            pairs = zip(node.keys, node.values, strict=True)
+            items = tuple((key.value, self.input_value(value, scope)) for key, value in pairs)
+            return Inputs(items)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             value = self.value(node.operand, scope)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -232,6 +266,8 @@ class Evaluator:
             raise Unknown("negation")
         if isinstance(node, ast.JoinedStr):
             raise Unknown("f-string")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add)):
+            return self.list_arithmetic(node, scope)
         if (
             isinstance(node, ast.IfExp)
             and isinstance(node.test, ast.Call)
@@ -258,7 +294,7 @@ class Evaluator:
                 node.func.attr != "to"
                 or len(node.args) == 1
                 and isinstance(node.args[0], (ast.Name, ast.Attribute))
-                and ast.unparse(node.args[0]) in DEVICE_ARGUMENTS
+                and (ast.unparse(node.args[0]) in DEVICE_ARGUMENTS or ast.unparse(node.args[0]).endswith(".device"))
             )
             and (node.func.attr == "to" or not node.args)
         ):
@@ -291,12 +327,50 @@ class Evaluator:
             if isinstance(target, Generate):
                 return Generate(target.model, target.args, target.kwargs, target.row, tolist=True)
             raise Unknown("tolist")
+        if isinstance(func, ast.Name) and func.id in self.functions and func.id not in self.images:
+            return self.inline(self.functions[func.id], node, scope)
+        if name == "torch.arange" and len(node.args) == 1 and not node.keywords:
+            stop = self.value(node.args[0], scope)
+            if not isinstance(stop, int) or isinstance(stop, bool) or not 0 < stop <= MAX_VALUES:
+                raise Unknown("arange")
+            return Tensor(list(range(stop)), "long")
+        if isinstance(func, ast.Attribute) and func.attr == "unsqueeze" and _args_are(node, 0):
+            target = self.value(func.value, scope)
+            if isinstance(target, Tensor):
+                return Tensor([target.values], target.dtype)
+            raise Unknown("unsqueeze")
+        if isinstance(func, ast.Attribute) and func.attr == "reshape" and _args_are(node, 1, -1):
+            target = self.value(func.value, scope)
+            if isinstance(target, Tensor) and all(not isinstance(v, list) for v in target.values):
+                return Tensor([target.values], target.dtype)
+            raise Unknown("reshape")
+        if name == "torch.argmax" or isinstance(func, ast.Attribute) and func.attr == "argmax":
+            return self.argmax(node, scope)
+        if isinstance(func, ast.Attribute) and func.attr == "ne" and len(node.args) == 1 and not node.keywords:
+            return self.not_equal(func.value, node.args[0], scope)
         if isinstance(func, ast.Name) and func.id in self.images and not node.args and not node.keywords:
             return Image(self.images[func.id])
         if name == "Image.open" and len(node.args) == 1 and not node.keywords:
             path = literal(node.args[0], self.consts)
             if path in SHIPPED_IMAGES:
                 return Image(SHIPPED_IMAGES[path])
+        if isinstance(func, ast.Name) and BUILT_PROCESSOR_RE.fullmatch(func.id):
+            if node.args:
+                raise Unknown("processor built with positional arguments")
+            init = tuple(sorted((k.arg, literal(k.value, self.consts)) for k in node.keywords if k.arg))
+            if len(init) != len(node.keywords):
+                raise Unknown("processor built with **kwargs")
+            return Preprocessor(None, func.id, init)
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "self"
+            and func.attr in self.methods
+            and not node.args
+            and not node.keywords
+            and func.attr not in scope.tainted
+        ):
+            return self.method_value(self.methods[func.attr])
         callee = self.value(func, scope)
         if isinstance(callee, Model):
             return Forward(callee, self.args(node, scope), self.kwargs(node, scope))
@@ -307,6 +381,77 @@ class Evaluator:
                 raise Unknown("preprocessor call without return_tensors='pt'")
             return Encoding(callee, args, tuple(sorted(kwargs.items())))
         raise Unknown(name)
+
+    def list_arithmetic(self, node: ast.BinOp, scope: Scope) -> list[Any]:
+        """`512 * [0, 31414]`, `[1] + [306, 338] * 2048`: literal token lists built by arithmetic."""
+        left, right = self.value(node.left, scope), self.value(node.right, scope)
+        if isinstance(node.op, ast.Add) and isinstance(left, list) and isinstance(right, list):
+            out = left + right
+        elif isinstance(node.op, ast.Mult) and isinstance(left, list) and type(right) is int:
+            out = left * right
+        elif isinstance(node.op, ast.Mult) and isinstance(right, list) and type(left) is int:
+            out = right * left
+        else:
+            raise Unknown("arithmetic")
+        if numbers(out) > 4 * MAX_VALUES:
+            raise Unknown("list too long")
+        return out
+
+    def argmax(self, node: ast.Call, scope: Scope) -> Forward:
+        """torch.argmax(output.logits, dim=2) / logits.argmax(-1): the index of the largest value."""
+        func = node.func
+        if ast.unparse(func) == "torch.argmax":
+            if not node.args:
+                raise Unknown("argmax")
+            target_node, rest = node.args[0], node.args[1:]
+        else:
+            target_node, rest = func.value, node.args
+        keywords = {k.arg: k.value for k in node.keywords}
+        if set(keywords) - {"dim"} or len(rest) + len(keywords) > 1:
+            raise Unknown("argmax arguments")
+        dim_node = rest[0] if rest else keywords.get("dim")
+        dim = None if dim_node is None else literal(dim_node, {})
+        target = self.value(target_node, scope)
+        if dim is not None and type(dim) is not int:
+            raise Unknown("argmax dim")
+        if not isinstance(target, Forward) or not target.output or target.argmax:
+            raise Unknown("argmax of a non-output")
+        return Forward(target.model, target.args, target.kwargs, target.output, target.index, (dim,))
+
+    def method_value(self, method: ast.FunctionDef) -> Any:
+        """`self.get_model()`: the method's assignments evaluated in order, then its `return`."""
+        scope = Scope()
+        for statement in method.body[:-1]:
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+                continue
+            if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1):
+                raise Unknown(f"self.{method.name}()")
+            target = statement.targets[0]
+            if not isinstance(target, ast.Name):
+                raise Unknown(f"self.{method.name}()")
+            scope.names[target.id] = self.value(statement.value, scope)
+        return self.value(method.body[-1].value, scope)
+
+    def inline(self, function: ast.FunctionDef, node: ast.Call, scope: Scope) -> Any:
+        """A module function whose body is one `return`: its expression, with the call's arguments bound."""
+        params = [arg.arg for arg in function.args.args]
+        if node.keywords or len(node.args) != len(params) or function.args.defaults:
+            raise Unknown(f"call of {function.name}")
+        bound = {param: self.value(arg, scope) for param, arg in zip(params, node.args, strict=True)}
+        return self.value(function.body[-1].value, Scope(bound))
+
+    def not_equal(self, target: ast.AST, other: ast.AST, scope: Scope) -> NotEqual:
+        tensor = self.input_value(target, scope)
+        if not isinstance(tensor, (Tensor, Encoding)) or isinstance(tensor, Encoding) and tensor.field is None:
+            raise Unknown("ne")
+        text = ast.unparse(other)
+        match = re.fullmatch(r"(\w+)\.config\.(pad_token_id)", text)
+        if match and isinstance(scope.names.get(match.group(1)), Model) and match.group(1) not in scope.tainted:
+            return NotEqual(tensor, ("config", match.group(2)))
+        value = self.value(other, scope)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return NotEqual(tensor, value)
+        raise Unknown("ne")
 
     def preprocessor_input(self, node: ast.AST, scope: Scope) -> Any:
         value = self.value(node, scope)
@@ -342,8 +487,10 @@ class Evaluator:
                 load[0] = ("dtype", "float32")
             elif keyword.arg in SAFE_LOAD_KWARGS:
                 load.append((keyword.arg, literal(keyword.value, self.consts)))
-            elif keyword.arg == "device_map":
-                continue  # where it runs, not what it computes
+            elif keyword.arg == "device_map" or keyword.arg == "use_safetensors":
+                continue  # where it runs or which file format it reads, not what it computes
+            elif keyword.arg == "return_dict" and literal(keyword.value, {}) is True:
+                continue  # the default
             else:
                 raise Unknown(f"loading argument {keyword.arg}")
         return Model(checkpoint, cls, tuple(sorted(load)))
@@ -411,7 +558,7 @@ class Evaluator:
         return Decoded(generated, batch, bool(kwargs.get("skip_special_tokens", False)))
 
     def attribute(self, target: Any, name: str) -> Any:
-        if isinstance(target, Forward) and target.index is None:
+        if isinstance(target, Forward) and target.index is None and not target.argmax:
             return Forward(target.model, target.args, target.kwargs, (*target.output, name))
         if isinstance(target, Encoding) and target.field is None and name in ENCODING_FIELDS:
             return Encoding(target.preprocessor, target.args, target.kwargs, name)
@@ -420,6 +567,13 @@ class Evaluator:
         raise Unknown(f".{name}")
 
     def subscript(self, target: Any, index: ast.AST) -> Any:
+        if isinstance(target, Forward) and target.argmax:
+            raise Unknown("index after argmax")
+        row = index.value if isinstance(index, ast.Constant) else None
+        if isinstance(target, Decoded) and target.batch and type(row) is int and target.generate.row is None:
+            generate = target.generate  # batch_decode(out)[i] == decode(out[i])
+            rowed = Generate(generate.model, generate.args, generate.kwargs, row, generate.tolist)
+            return Decoded(rowed, False, target.skip_special_tokens)
         if isinstance(target, Forward) and target.index is None:
             if (
                 isinstance(index, ast.Constant)
@@ -449,7 +603,9 @@ class Evaluator:
         out = []
         for keyword in node.keywords:
             value = self.input_value(keyword.value, scope)
-            if keyword.arg is None:
+            if keyword.arg is None and isinstance(value, Inputs):
+                out.extend(value.items)
+            elif keyword.arg is None:
                 if not (isinstance(value, Encoding) and value.field is None):
                     raise Unknown("**kwargs")
                 out.append(("**", value))
@@ -459,9 +615,18 @@ class Evaluator:
 
     def input_value(self, node: ast.AST, scope: Scope) -> Any:
         value = self.value(node, scope)
-        if isinstance(value, (Tensor, Encoding)) or value is None or isinstance(value, (bool, int, float, str)):
+        if isinstance(value, (Tensor, Encoding, NotEqual, Inputs)) or value is None:
+            return value
+        if isinstance(value, (bool, int, float, str)):
             return value
         raise Unknown("input")
+
+
+def _args_are(node: ast.Call, *values: Any) -> bool:
+    try:
+        return not node.keywords and [ast.literal_eval(arg) for arg in node.args] == list(values)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
 
 
 def _has_call(node: ast.AST) -> bool:
@@ -546,11 +711,13 @@ class MethodMiner:
         try:
             actual = self.evaluator.value(call.args[0], scope)
             expected = self.evaluator.value(call.args[1], scope)
+            if isinstance(expected, Forward) and not isinstance(actual, Forward):  # assert_close(EXPECTED, output)
+                actual, expected = expected, actual
             tolerance = dict(CLOSE_FUNCS[function])
             for keyword in call.keywords:
                 if keyword.arg not in ("rtol", "atol"):
                     raise Unknown(f"comparison argument {keyword.arg}")
-                tolerance[keyword.arg] = float(literal(keyword.value, self.evaluator.consts))
+                tolerance[keyword.arg] = float(self.evaluator.value(keyword.value, scope))
         except (Unknown, TypeError, ValueError):
             return
         if not isinstance(actual, Forward) or actual.index is None and not actual.output:
@@ -563,6 +730,8 @@ class MethodMiner:
         if per_device is None:
             return
         case = {"kind": "forward", "compare": COMPARE[function], **record, "output": list(actual.output)}
+        if actual.argmax:
+            case["argmax"] = actual.argmax[0]
         self.cases.append({**case, "index": actual.index, "expected": per_device, **tolerance, "test": self.source})
 
     def equal(self, left: ast.AST, right: ast.AST, scope: Scope) -> None:
@@ -572,10 +741,27 @@ class MethodMiner:
                 expected = self.evaluator.value(expected_node, scope)
             except Unknown:
                 continue
-            record = _generation_record(actual, expected)
+            record = _generation_record(actual, expected) or _argmax_record(actual, expected)
             if record is not None:
                 self.cases.append({**record, "test": self.source})
                 return
+
+
+def _argmax_record(actual: Any, expected: Any) -> dict[str, Any] | None:
+    """`assertEqual(torch.argmax(output.end_logits), 12)`: an index the model's output must pick, exactly."""
+    if not isinstance(actual, Forward) or not actual.argmax:
+        return None
+    expected = expected.values if isinstance(expected, Tensor) else expected
+    try:
+        numbers(expected)
+        record = _call_record(actual)
+    except Unknown:
+        return None
+    if any(isinstance(v, float) for v in _flat(expected)):
+        return None
+    case = {"kind": "forward", "compare": "assert_close", **record, "output": list(actual.output)}
+    return {**case, "index": actual.index, "argmax": actual.argmax[0], "expected": {"default": expected},
+            "rtol": 0.0, "atol": 0.0}
 
 
 def _per_device(expected: Any) -> dict[str, Any] | None:
@@ -595,11 +781,16 @@ def _per_device(expected: Any) -> dict[str, Any] | None:
 def _spec(value: Any) -> Any:
     if isinstance(value, Tensor):
         return {"tensor": value.values, "dtype": value.dtype}
+    if isinstance(value, NotEqual):
+        other = {"config": value.other[1]} if isinstance(value.other, tuple) else {"literal": value.other}
+        return {"not_equal": _spec(value.tensor), "other": other}
     if isinstance(value, Encoding):
         kwargs = dict(value.kwargs)
         kwargs.pop("return_tensors", None)
+        built = {"init": dict(value.preprocessor.init)} if value.preprocessor.checkpoint is None else {}
         return {
             "preprocess": {
+                **built,
                 "class": value.preprocessor.cls,
                 "args": [_input(arg) for arg in value.args],
                 "kwargs": {name: _input(arg) for name, arg in kwargs.items()},
@@ -619,8 +810,11 @@ def _input(value: Any) -> Any:
 
 def _call_record(call: Forward | Generate) -> dict[str, Any]:
     for value in (*call.args, *(v for _, v in call.kwargs)):
-        if isinstance(value, Encoding) and value.preprocessor.checkpoint != call.model.checkpoint:
+        value = value.tensor if isinstance(value, NotEqual) else value
+        if isinstance(value, Encoding) and value.preprocessor.checkpoint not in (None, call.model.checkpoint):
             raise Unknown("another checkpoint's tokenizer")
+        if isinstance(value, Inputs):
+            raise Unknown("a dict of inputs passed whole")
     return {
         "checkpoint": call.model.checkpoint,
         "class": call.model.cls,
@@ -705,6 +899,34 @@ def image_functions(tree: ast.Module) -> dict[str, str]:
     return found
 
 
+def return_functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
+    """Module functions whose body is one `return <expression>` (a docstring aside), positional parameters only."""
+    found = {}
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.decorator_list:
+            continue
+        arguments = node.args
+        if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
+            continue
+        body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+            found[node.name] = node
+    return found
+
+
+def return_methods(cls: ast.ClassDef) -> dict[str, ast.FunctionDef]:
+    """Plain methods taking only `self` whose body is assignments to names, then one `return <expression>`."""
+    found = {}
+    for node in cls.body:
+        if not isinstance(node, ast.FunctionDef) or node.decorator_list or node.name.startswith("test"):
+            continue
+        if [arg.arg for arg in node.args.args] != ["self"] or node.args.vararg or node.args.kwarg:
+            continue
+        if node.body and isinstance(node.body[-1], ast.Return) and node.body[-1].value is not None:
+            found[node.name] = node
+    return found
+
+
 def class_properties(cls: ast.ClassDef) -> dict[str, Property]:
     """self.<name> -> its expression: a class-body assignment, a `self.x = ...` of setUp / setUpClass, or the one
     `return` of a (cached) property. A name assigned twice is left out."""
@@ -712,7 +934,9 @@ def class_properties(cls: ast.ClassDef) -> dict[str, Property]:
     twice: set[str] = set()
 
     def put(name: str, value: ast.AST, local_names: dict[str, Any] | None = None) -> None:
-        if name in found:
+        if name in found and isinstance(found[name][0], ast.Constant) and found[name][0].value is None:
+            found[name] = (value, local_names or {})  # `tokenizer = None` in the class body, set in setUpClass
+        elif name in found:
             twice.add(name)
         else:
             found[name] = (value, local_names or {})
@@ -754,9 +978,11 @@ def mine_file(path: str, text: str) -> list[dict[str, Any]]:
         return []
     consts = module_constants(tree)
     images = image_functions(tree)
+    functions = return_functions(tree)
     cases = []
     for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
-        evaluator = Evaluator(consts, class_properties(cls), images)
+        evaluator = Evaluator(consts, class_properties(cls), images, functions)
+        evaluator.methods = return_methods(cls)
         for method in cls.body:
             if isinstance(method, ast.FunctionDef) and is_integration(cls, method) and not method.args.args[1:]:
                 if any("parameterized" in ast.unparse(d) for d in method.decorator_list):

@@ -107,6 +107,92 @@ def test_the_miner_keeps_a_faithful_case_and_drops_a_half_precision_or_changed_m
     assert (case["rtol"], case["atol"], case["compare"]) == (1e-3, 2e-3, "assert_close")
 
 
+MINED_PATTERNS = """
+def _long_tensor(tok_lst):
+    return torch.tensor(tok_lst, dtype=torch.long, device=torch_device)
+
+
+def prepare_img():
+    image = Image.open("./tests/fixtures/tests_samples/COCO/000000039769.png")
+    return image
+
+
+class BarIntegrationTest(unittest.TestCase):
+    tokenizer = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tokenizer = AutoTokenizer.from_pretrained("org/bar")
+
+    def get_model(self):
+        model_id = "org/bar"
+        return BarModel.from_pretrained(model_id)
+
+    @slow
+    def test_inference_no_head(self):
+        model = BarModel.from_pretrained("org/bar").to(torch_device)
+        input_ids = _long_tensor([2 * [0, 31414] + [2]])
+        attention_mask = input_ids.ne(model.config.pad_token_id)
+        output = model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        torch.testing.assert_close(torch.tensor([[0.5]]), output[0, :1, :1], rtol=1e-3, atol=1e-3)
+
+    @slow
+    def test_logits(self):
+        model = self.get_model()
+        inputs = {"input_ids": torch.tensor([1, 2, 3], dtype=torch.long).reshape(1, -1)}
+        output = model(**inputs).logits
+        self.assertEqual(torch.argmax(output, dim=-1).tolist(), [[4, 5, 6]])
+        predicted = torch.argmax(output, dim=2)
+        assert torch.allclose(predicted, torch.tensor([[4, 5, 6]]))
+
+    @slow
+    def test_segmentation(self):
+        image_processor = BarImageProcessorPil(size=64)
+        model = BarForSemanticSegmentation.from_pretrained("org/bar")
+        inputs = image_processor(images=prepare_img(), return_tensors="pt")
+        output = model(inputs.pixel_values)
+        torch.testing.assert_close(output.logits[0, :1, :1, :1], torch.tensor([[[0.1]]]), rtol=1e-4, atol=1e-4)
+
+    @slow
+    def test_generation(self):
+        model = BarForCausalLM.from_pretrained("org/bar")
+        input_ids = self.tokenizer("Hello", return_tensors="pt").input_ids.to(model.device)
+        out = model.generate(input_ids, max_new_tokens=3, do_sample=False)
+        text = self.tokenizer.batch_decode(out, skip_special_tokens=True)[0]
+        self.assertEqual(text, "Hello world")
+"""
+
+
+def test_the_miner_follows_helpers_attention_masks_input_dicts_argmax_built_processors_and_decoded_rows():
+    mined = _miner().mine_file("tests/models/bar/x.py", MINED_PATTERNS)
+    cases = {case["test"].rsplit("::", 1)[1]: case for case in mined}
+    mask = cases["test_inference_no_head"]
+    assert mask["kwargs"] == [
+        ["input_ids", {"tensor": [[0, 31414, 0, 31414, 2]], "dtype": "long"}],
+        ["attention_mask", {"not_equal": {"tensor": [[0, 31414, 0, 31414, 2]], "dtype": "long"},
+                            "other": {"config": "pad_token_id"}}],
+    ]
+    assert (mask["output"], mask["index"], mask["expected"]) == (["last_hidden_state"], [0, [None, 1, None],
+                                                                  [None, 1, None]], {"default": [[0.5]]})
+    argmax = cases["test_logits"]  # the allclose one (the .tolist() equality is not replayed)
+    assert (argmax["argmax"], argmax["kwargs"], argmax["rtol"]) == (2, [["input_ids", {"tensor": [[1, 2, 3]],
+                                                                    "dtype": "long"}]], 1e-5)
+    built = cases["test_segmentation"]["args"][0]["preprocess"]
+    assert (built["class"], built["init"], built["kwargs"]) == ("BarImageProcessorPil", {"size": 64},
+                                                              {"images": {"image": "coco_cats.png"}})
+    generation = cases["test_generation"]
+    assert (generation["kind"], generation["row"], generation["expected_text"]) == ("generate_text", 0, "Hello world")
+
+
+def test_an_argmax_equality_is_an_exact_forward_case():
+    source = MINED_PATTERNS.replace("self.assertEqual(torch.argmax(output, dim=-1).tolist(), [[4, 5, 6]])",
+                                    "self.assertEqual(torch.argmax(output[0, 1]), 5)")
+    cases = [c for c in _miner().mine_file("tests/models/bar/x.py", source) if c["test"].endswith("test_logits")]
+    exact = [case for case in cases if case["rtol"] == 0.0]
+    assert len(exact) == 1 and exact[0]["argmax"] is None and exact[0]["expected"] == {"default": 5}
+    assert exact[0]["index"] == [0, 1]
+
+
 def test_a_legacy_id_is_keyed_under_the_one_namespaced_registry_id_of_its_name():
     aliases = _miner().aliases(
         {"distilbert-base-uncased", "gpt2"}, {"distilbert/distilbert-base-uncased", "a/gpt2", "b/gpt2"}

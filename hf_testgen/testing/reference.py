@@ -84,33 +84,45 @@ class Replayer:
             raise LoadFailure(f"{target.model_id} is not a complete {cls.__name__} checkpoint: " + "; ".join(problems))
         return model.eval()
 
-    def preprocessor(self, name: str):
-        if name not in self._preprocessors:
+    def preprocessor(self, name: str, init: dict[str, Any] | None = None):
+        """The checkpoint's own preprocessor, or (`init` given) one built from the class's defaults as upstream."""
+        key = name if init is None else (name, tuple(sorted(init.items())))
+        if key not in self._preprocessors:
             transformers, target = self.loaded.transformers, self.target
-            cls = getattr(transformers, name, None) or getattr(transformers, _auto_for(name))
-            self._preprocessors[name] = cls.from_pretrained(target.model_id, revision=target.revision)
-        return self._preprocessors[name]
+            if init is not None:
+                cls = getattr(transformers, name, None)
+                if cls is None:
+                    raise LoadSkip(f"transformers {transformers.__version__} has no {name}")
+                self._preprocessors[key] = cls(**init)
+            else:
+                cls = getattr(transformers, name, None) or getattr(transformers, _auto_for(name))
+                self._preprocessors[key] = cls.from_pretrained(target.model_id, revision=target.revision)
+        return self._preprocessors[key]
 
     # --- inputs --------------------------------------------------------------------------------------
-    def value(self, spec: dict[str, Any], device: str):
+    def value(self, spec: dict[str, Any], device: str, model=None):
         torch = self.loaded.torch
+        if "not_equal" in spec:  # input_ids.ne(model.config.pad_token_id): the attention mask upstream built
+            other = spec["other"]
+            value = getattr(model.config, other["config"]) if "config" in other else other["literal"]
+            return self.value(spec["not_equal"], device, model).ne(value)
         if "tensor" in spec:
             dtype = {"long": torch.long, "float": torch.float32, "bool": torch.bool}[spec["dtype"]]
             return torch.tensor(spec["tensor"], dtype=dtype).to(device)
         if "preprocess" in spec:
             call = spec["preprocess"]
-            processor = self.preprocessor(call["class"])
+            processor = self.preprocessor(call["class"], call.get("init"))
             args = [_input(arg) for arg in call["args"]]
             kwargs = {name: _input(arg) for name, arg in call["kwargs"].items()}
             encoding = processor(*args, **kwargs, return_tensors="pt").to(device)
             return encoding if spec["field"] is None else encoding[spec["field"]]
         return spec["literal"]
 
-    def call_arguments(self, case: dict[str, Any], device: str) -> tuple[list[Any], dict[str, Any]]:
-        args = [self.value(spec, device) for spec in case["args"]]
+    def call_arguments(self, case: dict[str, Any], device: str, model=None) -> tuple[list[Any], dict[str, Any]]:
+        args = [self.value(spec, device, model) for spec in case["args"]]
         kwargs: dict[str, Any] = {}
         for name, spec in case["kwargs"]:
-            value = self.value(spec, device)
+            value = self.value(spec, device, model)
             kwargs.update(value if name == "**" else {name: value})
         return args, kwargs
 
@@ -118,7 +130,7 @@ class Replayer:
     def problems(self, case: dict[str, Any], device: str) -> list[str]:
         """What differs from the upstream expectation (empty when the checkpoint reproduces it)."""
         model = self.model(case, device)
-        args, kwargs = self.call_arguments(case, device)
+        args, kwargs = self.call_arguments(case, device, model)
         with self.loaded.torch.inference_mode():
             if case["kind"] == "forward":
                 return self._forward(model, args, kwargs, case, device)
@@ -134,6 +146,8 @@ class Replayer:
             output = output[step]
         if case["index"] is not None:
             output = output[_index(case["index"])]
+        if "argmax" in case:  # the upstream test compared the index of the largest value
+            output = output.argmax() if case["argmax"] is None else output.argmax(dim=case["argmax"])
         actual = output.detach().cpu()
         expected = torch.tensor(expected_values, dtype=actual.dtype if actual.is_floating_point() else None)
         if case.get("compare") == "allclose" and actual.shape != expected.shape:
