@@ -133,7 +133,7 @@ class Forward:
     kwargs: tuple[tuple[str, Any], ...]
     output: tuple[Any, ...] = ()  # [0] / "logits" steps, then an index
     index: Any = None
-    argmax: tuple[int | None, ...] = ()  # (dim,) after the index: torch.argmax(x, dim=2); (None,) flattened
+    reduce: tuple[Any, ...] = ()  # after the index: ("argmax", 2) = torch.argmax(x, dim=2), ("mean", -1)
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,15 @@ class Decoded:
     generate: Generate
     batch: bool
     skip_special_tokens: bool
+
+
+@dataclass(frozen=True)
+class Full:
+    """torch.ones(size=(1, 10, 2048)) * 0.5: a tensor of one value, kept by its shape (too big to list)."""
+
+    shape: tuple[int, ...]
+    fill: float | int
+    dtype: str
 
 
 @dataclass(frozen=True)
@@ -266,6 +275,11 @@ class Evaluator:
             raise Unknown("negation")
         if isinstance(node, ast.JoinedStr):
             raise Unknown("f-string")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            left, right = self.value(node.left, scope), self.value(node.right, scope)
+            full, scale = (left, right) if isinstance(left, Full) else (right, left)
+            if isinstance(full, Full) and type(scale) in (int, float):
+                return Full(full.shape, full.fill * scale, "float" if type(scale) is float else full.dtype)
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add)):
             return self.list_arithmetic(node, scope)
         if (
@@ -274,6 +288,8 @@ class Evaluator:
             and re.fullmatch(r"is_\w+_available", ast.unparse(node.test.func))
         ):
             return self.value(node.body, scope)  # `X if is_vision_available() else None`: the tests run with it
+        if isinstance(node, ast.IfExp) and re.fullmatch(r"IS_\w*(ROCM|XPU|NPU)\w*", ast.unparse(node.test)):
+            return self.value(node.orelse, scope)  # `1e-3 if IS_ROCM_SYSTEM else 1e-4`: CPU and CUDA take the else
         if isinstance(node, ast.Call):
             return self.call(node, scope)
         if isinstance(node, ast.Attribute):
@@ -329,6 +345,8 @@ class Evaluator:
             raise Unknown("tolist")
         if isinstance(func, ast.Name) and func.id in self.functions and func.id not in self.images:
             return self.inline(self.functions[func.id], node, scope)
+        if name in ("torch.ones", "torch.zeros"):
+            return self.full(name, node, scope)
         if name == "torch.arange" and len(node.args) == 1 and not node.keywords:
             stop = self.value(node.args[0], scope)
             if not isinstance(stop, int) or isinstance(stop, bool) or not 0 < stop <= MAX_VALUES:
@@ -344,8 +362,8 @@ class Evaluator:
             if isinstance(target, Tensor) and all(not isinstance(v, list) for v in target.values):
                 return Tensor([target.values], target.dtype)
             raise Unknown("reshape")
-        if name == "torch.argmax" or isinstance(func, ast.Attribute) and func.attr == "argmax":
-            return self.argmax(node, scope)
+        if name == "torch.argmax" or isinstance(func, ast.Attribute) and func.attr in ("argmax", "mean"):
+            return self.reduce(node, scope)
         if isinstance(func, ast.Attribute) and func.attr == "ne" and len(node.args) == 1 and not node.keywords:
             return self.not_equal(func.value, node.args[0], scope)
         if isinstance(func, ast.Name) and func.id in self.images and not node.args and not node.keywords:
@@ -382,6 +400,19 @@ class Evaluator:
             return Encoding(callee, args, tuple(sorted(kwargs.items())))
         raise Unknown(name)
 
+    def full(self, name: str, node: ast.Call, scope: Scope) -> Full:
+        keywords = {k.arg: k.value for k in node.keywords}
+        if set(keywords) - {"size", "dtype", "device"} or len(node.args) > 1 or bool(node.args) == ("size" in keywords):
+            raise Unknown(name)
+        shape = self.value(node.args[0] if node.args else keywords["size"], scope)
+        if not isinstance(shape, list) or not shape or not all(type(n) is int and n > 0 for n in shape):
+            raise Unknown(f"{name} shape")
+        dtype = ast.unparse(keywords["dtype"]).removeprefix("torch.") if "dtype" in keywords else "float32"
+        kinds = {"float32": "float", "float": "float", "long": "long", "int64": "long"}
+        if dtype not in kinds:
+            raise Unknown(f"{name} dtype")
+        return Full(tuple(shape), 1 if name == "torch.ones" else 0, kinds[dtype])
+
     def list_arithmetic(self, node: ast.BinOp, scope: Scope) -> list[Any]:
         """`512 * [0, 31414]`, `[1] + [306, 338] * 2048`: literal token lists built by arithmetic."""
         left, right = self.value(node.left, scope), self.value(node.right, scope)
@@ -397,26 +428,27 @@ class Evaluator:
             raise Unknown("list too long")
         return out
 
-    def argmax(self, node: ast.Call, scope: Scope) -> Forward:
-        """torch.argmax(output.logits, dim=2) / logits.argmax(-1): the index of the largest value."""
+    def reduce(self, node: ast.Call, scope: Scope) -> Forward:
+        """torch.argmax(output.logits, dim=2) / logits.argmax(-1): the index of the largest value;
+        out.mean(-1): the mean along a dimension."""
         func = node.func
         if ast.unparse(func) == "torch.argmax":
             if not node.args:
                 raise Unknown("argmax")
-            target_node, rest = node.args[0], node.args[1:]
+            target_node, rest, op = node.args[0], node.args[1:], "argmax"
         else:
-            target_node, rest = func.value, node.args
+            target_node, rest, op = func.value, node.args, func.attr
         keywords = {k.arg: k.value for k in node.keywords}
         if set(keywords) - {"dim"} or len(rest) + len(keywords) > 1:
             raise Unknown("argmax arguments")
         dim_node = rest[0] if rest else keywords.get("dim")
         dim = None if dim_node is None else literal(dim_node, {})
         target = self.value(target_node, scope)
-        if dim is not None and type(dim) is not int:
-            raise Unknown("argmax dim")
-        if not isinstance(target, Forward) or not target.output or target.argmax:
-            raise Unknown("argmax of a non-output")
-        return Forward(target.model, target.args, target.kwargs, target.output, target.index, (dim,))
+        if dim is not None and type(dim) is not int or op == "mean" and dim is None:
+            raise Unknown(f"{op} dim")
+        if not isinstance(target, Forward) or not target.output or target.reduce:
+            raise Unknown(f"{op} of a non-output")
+        return Forward(target.model, target.args, target.kwargs, target.output, target.index, (op, dim))
 
     def method_value(self, method: ast.FunctionDef) -> Any:
         """`self.get_model()`: the method's assignments evaluated in order, then its `return`."""
@@ -558,7 +590,7 @@ class Evaluator:
         return Decoded(generated, batch, bool(kwargs.get("skip_special_tokens", False)))
 
     def attribute(self, target: Any, name: str) -> Any:
-        if isinstance(target, Forward) and target.index is None and not target.argmax:
+        if isinstance(target, Forward) and target.index is None and not target.reduce:
             return Forward(target.model, target.args, target.kwargs, (*target.output, name))
         if isinstance(target, Encoding) and target.field is None and name in ENCODING_FIELDS:
             return Encoding(target.preprocessor, target.args, target.kwargs, name)
@@ -567,8 +599,8 @@ class Evaluator:
         raise Unknown(f".{name}")
 
     def subscript(self, target: Any, index: ast.AST) -> Any:
-        if isinstance(target, Forward) and target.argmax:
-            raise Unknown("index after argmax")
+        if isinstance(target, Forward) and target.reduce:
+            raise Unknown("index after a reduction")
         row = index.value if isinstance(index, ast.Constant) else None
         if isinstance(target, Decoded) and target.batch and type(row) is int and target.generate.row is None:
             generate = target.generate  # batch_decode(out)[i] == decode(out[i])
@@ -615,7 +647,7 @@ class Evaluator:
 
     def input_value(self, node: ast.AST, scope: Scope) -> Any:
         value = self.value(node, scope)
-        if isinstance(value, (Tensor, Encoding, NotEqual, Inputs)) or value is None:
+        if isinstance(value, (Tensor, Encoding, NotEqual, Inputs, Full)) or value is None:
             return value
         if isinstance(value, (bool, int, float, str)):
             return value
@@ -693,7 +725,7 @@ class MethodMiner:
                 return self.close(call, name, scope)
             if name.startswith("self.") and name[5:] in EQUAL_METHODS and len(call.args) == 2:
                 return self.equal(call.args[0], call.args[1], scope)
-            if name.startswith("self.assert") or name.startswith("torch.testing"):
+            if name.startswith("self.assert") or name.startswith("torch.testing") or name == "isinstance":
                 return
             if (
                 isinstance(call.func, ast.Attribute)
@@ -730,8 +762,8 @@ class MethodMiner:
         if per_device is None:
             return
         case = {"kind": "forward", "compare": COMPARE[function], **record, "output": list(actual.output)}
-        if actual.argmax:
-            case["argmax"] = actual.argmax[0]
+        if actual.reduce:
+            case[actual.reduce[0]] = actual.reduce[1]
         self.cases.append({**case, "index": actual.index, "expected": per_device, **tolerance, "test": self.source})
 
     def equal(self, left: ast.AST, right: ast.AST, scope: Scope) -> None:
@@ -749,7 +781,7 @@ class MethodMiner:
 
 def _argmax_record(actual: Any, expected: Any) -> dict[str, Any] | None:
     """`assertEqual(torch.argmax(output.end_logits), 12)`: an index the model's output must pick, exactly."""
-    if not isinstance(actual, Forward) or not actual.argmax:
+    if not isinstance(actual, Forward) or not actual.reduce or actual.reduce[0] != "argmax":
         return None
     expected = expected.values if isinstance(expected, Tensor) else expected
     try:
@@ -760,7 +792,7 @@ def _argmax_record(actual: Any, expected: Any) -> dict[str, Any] | None:
     if any(isinstance(v, float) for v in _flat(expected)):
         return None
     case = {"kind": "forward", "compare": "assert_close", **record, "output": list(actual.output)}
-    return {**case, "index": actual.index, "argmax": actual.argmax[0], "expected": {"default": expected},
+    return {**case, "index": actual.index, "argmax": actual.reduce[1], "expected": {"default": expected},
             "rtol": 0.0, "atol": 0.0}
 
 
@@ -781,6 +813,8 @@ def _per_device(expected: Any) -> dict[str, Any] | None:
 def _spec(value: Any) -> Any:
     if isinstance(value, Tensor):
         return {"tensor": value.values, "dtype": value.dtype}
+    if isinstance(value, Full):
+        return {"full": list(value.shape), "fill": value.fill, "dtype": value.dtype}
     if isinstance(value, NotEqual):
         other = {"config": value.other[1]} if isinstance(value.other, tuple) else {"literal": value.other}
         return {"not_equal": _spec(value.tensor), "other": other}

@@ -106,6 +106,9 @@ class Replayer:
             other = spec["other"]
             value = getattr(model.config, other["config"]) if "config" in other else other["literal"]
             return self.value(spec["not_equal"], device, model).ne(value)
+        if "full" in spec:  # torch.ones(size=...) * 0.5 upstream: one value in a stated shape
+            dtype = {"long": torch.long, "float": torch.float32}[spec["dtype"]]
+            return torch.full(spec["full"], spec["fill"], dtype=dtype).to(device)
         if "tensor" in spec:
             dtype = {"long": torch.long, "float": torch.float32, "bool": torch.bool}[spec["dtype"]]
             return torch.tensor(spec["tensor"], dtype=dtype).to(device)
@@ -148,6 +151,8 @@ class Replayer:
             output = output[_index(case["index"])]
         if "argmax" in case:  # the upstream test compared the index of the largest value
             output = output.argmax() if case["argmax"] is None else output.argmax(dim=case["argmax"])
+        if "mean" in case:  # ... or the mean along a dimension
+            output = output.mean(dim=case["mean"])
         actual = output.detach().cpu()
         expected = torch.tensor(expected_values, dtype=actual.dtype if actual.is_floating_point() else None)
         if case.get("compare") == "allclose" and actual.shape != expected.shape:
