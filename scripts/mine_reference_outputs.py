@@ -60,6 +60,7 @@ from hf_testgen.files import atomic_write_text  # noqa: E402
 DEFAULT_OUTPUT = ROOT / "hf_testgen" / "data" / "reference_outputs.json"
 REGISTRY = ROOT / "model_registry.json"
 TEST_FILE_RE = re.compile(r"tests/models/([^/]+)/test_modeling_(?!tf_|flax_)[^/]+\.py")
+PIPELINE_FILE_RE = re.compile(r"tests/pipelines/test_pipelines_\w+\.py")
 HUB_ID_RE = re.compile(r"[A-Za-z0-9][\w.\-]{0,95}(/[\w.\-]{1,96})?")
 FIXTURE_WORDS = ("random", "dummy", "hf-internal-testing/")
 ENCODING_FIELDS = (
@@ -150,6 +151,17 @@ class Decoded:
     generate: Generate
     batch: bool
     skip_special_tokens: bool
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """pipeline(task="...", model="<hub id>"), called on literal inputs; `simplified`: nested_simplify's decimals."""
+
+    checkpoint: str
+    task: str
+    args: tuple[Any, ...] | None = None
+    kwargs: tuple[tuple[str, Any], ...] = ()
+    decimals: int | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +274,8 @@ class Evaluator:
             return node.value
         if isinstance(node, (ast.List, ast.Tuple)):  # [input_ids]: elements may be names
             return [self.value(element, scope) for element in node.elts]
+        if isinstance(node, ast.Dict) and not _has_call(node):  # a literal dict (a pipeline's expected output)
+            return literal(node, self.consts)
         if isinstance(node, ast.Dict):  # {"input_ids": torch.tensor(...)}: inputs spread into the call
             if not all(isinstance(key, ast.Constant) and isinstance(key.value, str) for key in node.keys):
                 raise Unknown("dict")
@@ -345,6 +359,10 @@ class Evaluator:
             raise Unknown("tolist")
         if isinstance(func, ast.Name) and func.id in self.functions and func.id not in self.images:
             return self.inline(self.functions[func.id], node, scope)
+        if name == "pipeline":
+            return self.pipeline(node, scope)
+        if name == "nested_simplify":
+            return self.simplified(node, scope)
         if name in ("torch.ones", "torch.zeros"):
             return self.full(name, node, scope)
         if name == "torch.arange" and len(node.args) == 1 and not node.keywords:
@@ -390,6 +408,15 @@ class Evaluator:
         ):
             return self.method_value(self.methods[func.attr])
         callee = self.value(func, scope)
+        if isinstance(callee, Pipeline) and callee.args is None:
+            args = tuple(self.preprocessor_input(arg, scope) for arg in node.args)
+            kwargs = tuple((k.arg, self.pipeline_option(k.value, scope)) for k in node.keywords if k.arg)
+            if len(kwargs) != len(node.keywords):
+                raise Unknown("pipeline call with **kwargs")
+            strings = [v for v in _flat([list(args), [value for _, value in kwargs]]) if isinstance(v, str)]
+            if any(re.search(r"https?://|\.(jpg|jpeg|png|wav|flac|mp3)$", text) for text in strings):
+                raise Unknown("pipeline input read from the network or a file")  # the shipped photo is an Image
+            return Pipeline(callee.checkpoint, callee.task, args, kwargs)
         if isinstance(callee, Model):
             return Forward(callee, self.args(node, scope), self.kwargs(node, scope))
         if isinstance(callee, Preprocessor):
@@ -399,6 +426,37 @@ class Evaluator:
                 raise Unknown("preprocessor call without return_tensors='pt'")
             return Encoding(callee, args, tuple(sorted(kwargs.items())))
         raise Unknown(name)
+
+    def pipeline(self, node: ast.Call, scope: Scope) -> Pipeline:
+        """pipeline("task", model="<id>") / pipeline(task=..., model=...): nothing else (a dtype, a device)."""
+        keywords = {k.arg: k.value for k in node.keywords}
+        if len(node.args) > 1 or set(keywords) - {"task", "model"} or bool(node.args) == ("task" in keywords):
+            raise Unknown("pipeline arguments")
+        task = self.string(node.args[0] if node.args else keywords["task"], scope)
+        if "model" not in keywords:
+            raise Unknown("pipeline without a model")
+        checkpoint = self.string(keywords["model"], scope)
+        if not HUB_ID_RE.fullmatch(checkpoint) or any(word in checkpoint.lower() for word in FIXTURE_WORDS):
+            raise Unknown("pipeline checkpoint")
+        return Pipeline(checkpoint, task)
+
+    def pipeline_option(self, node: ast.AST, scope: Scope) -> Any:
+        value = self.value(node, scope)
+        if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
+            return value
+        if isinstance(value, (str, int, float, bool, Image)) or value is None:
+            return value
+        raise Unknown("pipeline option")
+
+    def simplified(self, node: ast.Call, scope: Scope) -> Pipeline:
+        keywords = {k.arg: k.value for k in node.keywords}
+        if len(node.args) != 1 or set(keywords) - {"decimals"}:
+            raise Unknown("nested_simplify arguments")
+        called = self.value(node.args[0], scope)
+        decimals = literal(keywords["decimals"], {}) if "decimals" in keywords else 3  # its default
+        if not isinstance(called, Pipeline) or called.args is None or called.decimals is not None:
+            raise Unknown("nested_simplify of a non-pipeline")
+        return Pipeline(called.checkpoint, called.task, called.args, called.kwargs, decimals)
 
     def full(self, name: str, node: ast.Call, scope: Scope) -> Full:
         keywords = {k.arg: k.value for k in node.keywords}
@@ -773,10 +831,42 @@ class MethodMiner:
                 expected = self.evaluator.value(expected_node, scope)
             except Unknown:
                 continue
-            record = _generation_record(actual, expected) or _argmax_record(actual, expected)
+            record = (
+                _generation_record(actual, expected)
+                or _argmax_record(actual, expected)
+                or _pipeline_record(actual, expected)
+            )
             if record is not None:
                 self.cases.append({**record, "test": self.source})
                 return
+
+
+def _pipeline_record(actual: Any, expected: Any) -> dict[str, Any] | None:
+    """`assertEqual(nested_simplify(classifier(image, candidate_labels=[...])), [{"score": 0.511, ...}])`."""
+    if not isinstance(actual, Pipeline) or actual.decimals is None or not isinstance(expected, (list, dict)):
+        return None
+    if not _plain(expected):
+        return None
+    return {
+        "kind": "pipeline",
+        "checkpoint": actual.checkpoint,
+        "class": "pipeline",
+        "task": actual.task,
+        "load": {},
+        "args": [{"literal": _input(arg)} for arg in actual.args],
+        "kwargs": [[name, {"literal": _input(value)}] for name, value in actual.kwargs],
+        "decimals": actual.decimals,
+        "expected_output": expected,
+    }
+
+
+def _plain(value: Any) -> bool:
+    """JSON-like literal: str, numbers, bools, None, lists and str-keyed dicts of them."""
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _plain(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_plain(item) for item in value)
+    return value is None or isinstance(value, (str, int, float, bool))
 
 
 def _argmax_record(actual: Any, expected: Any) -> dict[str, Any] | None:
@@ -998,11 +1088,12 @@ def class_properties(cls: ast.ClassDef) -> dict[str, Property]:
     return {name: value for name, value in found.items() if name not in twice}
 
 
-def is_integration(cls: ast.ClassDef, method: ast.FunctionDef) -> bool:
+def is_integration(cls: ast.ClassDef, method: ast.FunctionDef, *, pipeline_file: bool = False) -> bool:
+    """A model file's integration test (named so, or slow and named so); any slow test of a pipeline file."""
     slow = any(ast.unparse(d).split("(")[0].endswith("slow") for d in method.decorator_list)
     class_slow = any(ast.unparse(d).split("(")[0].endswith("slow") for d in cls.decorator_list)
     named = "Integration" in cls.name or (slow or class_slow) and "integration" in method.name
-    return method.name.startswith("test") and named
+    return method.name.startswith("test") and (named or pipeline_file and (slow or class_slow))
 
 
 def mine_file(path: str, text: str) -> list[dict[str, Any]]:
@@ -1017,8 +1108,11 @@ def mine_file(path: str, text: str) -> list[dict[str, Any]]:
     for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
         evaluator = Evaluator(consts, class_properties(cls), images, functions)
         evaluator.methods = return_methods(cls)
+        in_pipelines = bool(PIPELINE_FILE_RE.fullmatch(path))
         for method in cls.body:
-            if isinstance(method, ast.FunctionDef) and is_integration(cls, method) and not method.args.args[1:]:
+            method_ok = isinstance(method, ast.FunctionDef)
+            integration = method_ok and is_integration(cls, method, pipeline_file=in_pipelines)
+            if integration and not method.args.args[1:]:
                 if any("parameterized" in ast.unparse(d) for d in method.decorator_list):
                     continue
                 miner = MethodMiner(evaluator, f"{path}::{cls.name}::{method.name}")
@@ -1047,8 +1141,8 @@ def aliases(checkpoints: set[str], known: set[str]) -> dict[str, str]:
 
 def build(git_dir: str, rev: str, read_from: str) -> dict[str, Any]:
     commit = git(git_dir, "rev-parse", rev).strip()
-    listing = git(git_dir, "ls-tree", "-r", "--name-only", commit, "tests/models").split()
-    files = [path for path in listing if TEST_FILE_RE.fullmatch(path)]
+    listing = git(git_dir, "ls-tree", "-r", "--name-only", commit, "tests/models", "tests/pipelines").split()
+    files = [path for path in listing if TEST_FILE_RE.fullmatch(path) or PIPELINE_FILE_RE.fullmatch(path)]
     by_checkpoint: dict[str, list[dict[str, Any]]] = {}
     for path in sorted(files):
         for case in mine_file(path, git(git_dir, "show", f"{commit}:{path}")):

@@ -16,7 +16,7 @@ from hf_testgen import reference
 from hf_testgen.generator import GenerationSpec, render_test
 
 TABLE = Path(reference.__file__).parent / "data" / "reference_outputs.json"
-TEST_ID_RE = re.compile(r"tests/models/[\w]+/test_modeling_\w+\.py::\w+::test\w*")
+TEST_ID_RE = re.compile(r"tests/(models/[\w]+/test_modeling_\w+|pipelines/test_pipelines_\w+)\.py::\w+::test\w*")
 
 
 def _numbers(values) -> list[float]:
@@ -34,7 +34,12 @@ def test_every_case_names_its_upstream_test_commit_inputs_and_tolerance():
     assert len(document["outputs"]) >= 100 and len(cases) >= 130
     for case in cases:
         assert TEST_ID_RE.fullmatch(case["test"]), case["test"]
-        assert case["class"][0].isupper() and case["args"] + case["kwargs"], case
+        assert case["args"] + case["kwargs"], case
+        if case["kind"] == "pipeline":  # pipeline(task, model=<id>) on literal inputs, nested_simplify's rounding
+            assert case["test"].startswith("tests/pipelines/") and case["task"] and case["decimals"] >= 0, case
+            assert case["expected_output"] and not re.search(r"https?://", json.dumps(case["args"])), case
+            continue
+        assert case["class"][0].isupper(), case
         if case["kind"] == "forward":
             assert case["output"], case  # [0], "logits", ...: never the bare output object
             assert all(math.isfinite(x) for values in case["expected"].values() for x in _numbers(values)), case
@@ -249,10 +254,17 @@ except ImportError:  # tests/ imported as a package
 IMPOSTORS = (
     ("bert", "fill-mask", "google-bert/bert-base-uncased"),  # literal input_ids, BertModel output[0][:, 1:4, 1:4]
     ("vit", "image-classification", "google/vit-base-patch16-224"),  # image processor on the COCO photo, logits
+    # _long_tensor([...]) ids and input_ids.ne(model.config.pad_token_id) as the mask, read from the served config
+    ("bart", "summarization", "facebook/bart-large"),
+    # a pipeline test: zero-shot-image-classification on the COCO photo, scores rounded by nested_simplify
+    ("clip", "zero-shot-image-classification", "openai/clip-vit-base-patch32"),
 )
+BART_VOCAB = 50265  # facebook/bart-large's: its upstream ids (46078) index the random model's embeddings
 FAILED_RE = re.compile(r"^FAILED (\S+)::test_reference_output\[cpu\]", re.MULTILINE)
 # the assertion line of a failed replay: the upstream test it replays, then torch's comparison
-MISMATCH_RE = re.compile(r"^E +AssertionError: (tests/models/\S+::test\w*): Tensor-likes are not close!", re.MULTILINE)
+MISMATCH_RE = re.compile(
+    r"^E +AssertionError: (tests/\S+::test\w*): (?:Tensor-likes are not close!|pipeline gave \[)", re.MULTILINE
+)
 
 
 def _serve(hub, repo_id: str, model_type: str, task: str, files: dict[str, bytes]) -> str:
@@ -266,8 +278,12 @@ def test_a_random_model_served_under_a_real_checkpoint_id_fails_test_reference_o
     generated = []
     for model_type, task, repo_id in IMPOSTORS:
         folder = tmp_path / "models" / model_type
-        build = build_random_bert_pretraining if model_type == "bert" else build_tiny_model
-        files = build(folder) if model_type == "bert" else build(model_type, folder)
+        if model_type == "bert":
+            files = build_random_bert_pretraining(folder)
+        elif model_type == "bart":
+            files = _random_bart(folder)
+        else:
+            files = build_tiny_model(model_type, folder)
         sha = _serve(local_hub, repo_id, model_type, task, files)
         out_dir = tmp_path / "generated" / model_type
         generated.append(generate_file(out_dir, model_type, task, repo_id, "--revision", sha))
@@ -279,6 +295,19 @@ def test_a_random_model_served_under_a_real_checkpoint_id_fails_test_reference_o
     assert mismatches == expected, output[-6000:]
     for _, _, repo_id in IMPOSTORS:  # the file loaded the served repository at its pinned sha
         assert local_hub.requests(f"/{repo_id}/resolve/{hashlib.sha1(repo_id.encode()).hexdigest()}/"), repo_id
+
+
+def _random_bart(folder: Path) -> dict[str, bytes]:
+    """The tiny random BART checkpoint with facebook/bart-large's vocabulary size (its tokenizer files kept)."""
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    build_tiny_model("bart", folder)
+    config = BartConfig.from_pretrained(folder)
+    config.vocab_size = BART_VOCAB
+    torch.manual_seed(0)
+    BartForConditionalGeneration(config).save_pretrained(folder)
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in files}
 
 
 def _case(output: list) -> dict:

@@ -132,6 +132,8 @@ class Replayer:
     # --- replay --------------------------------------------------------------------------------------
     def problems(self, case: dict[str, Any], device: str) -> list[str]:
         """What differs from the upstream expectation (empty when the checkpoint reproduces it)."""
+        if case["kind"] == "pipeline":
+            return self._pipeline(case, device)
         model = self.model(case, device)
         args, kwargs = self.call_arguments(case, device, model)
         with self.loaded.torch.inference_mode():
@@ -178,11 +180,40 @@ class Replayer:
             expected = case["expected_text"]
         return [] if actual == expected else [f"{case['test']}: generated {actual!r}, expected {expected!r}"]
 
+    def _pipeline(self, case: dict[str, Any], device: str) -> list[str]:
+        """transformers.pipeline(task, model=<the pinned checkpoint>) on the upstream inputs, its output rounded
+        as transformers' nested_simplify rounds it (`decimals`), equal to the upstream literal."""
+        transformers, target = self.loaded.transformers, self.target
+        key = ("pipeline", case["task"], device)
+        if key not in self._models:
+            self._models[key] = transformers.pipeline(
+                case["task"], model=target.model_id, revision=target.revision, device=device
+            )
+        args = [_input(spec["literal"]) for spec in case["args"]]
+        kwargs = {name: _input(spec["literal"]) for name, spec in case["kwargs"]}
+        with self.loaded.torch.inference_mode():
+            actual = _simplify(self._models[key](*args, **kwargs), case["decimals"])
+        expected = case["expected_output"]
+        return [] if actual == expected else [f"{case['test']}: pipeline gave {actual!r}, expected {expected!r}"]
+
     def _tokenizer(self, case: dict[str, Any]):
         for _, spec in case["kwargs"] + [[None, spec] for spec in case["args"]]:
             if "preprocess" in spec:
                 return self.preprocessor(spec["preprocess"]["class"])
         return self.preprocessor("AutoTokenizer")
+
+
+def _simplify(value: Any, decimals: int) -> Any:
+    """transformers.testing_utils.nested_simplify: lists, dicts, tensors and numbers, floats rounded."""
+    if isinstance(value, (list, tuple)):
+        return [_simplify(item, decimals) for item in value]
+    if isinstance(value, dict):
+        return {_simplify(k, decimals): _simplify(v, decimals) for k, v in value.items()}
+    if hasattr(value, "tolist"):
+        return _simplify(value.tolist(), decimals)
+    if isinstance(value, float):
+        return round(value, decimals)
+    return value
 
 
 def _reads_hidden_states(case: dict[str, Any]) -> bool:
