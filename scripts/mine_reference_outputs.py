@@ -71,6 +71,7 @@ COCO_FIXTURE = "./tests/fixtures/tests_samples/COCO/000000039769.png"
 SHIPPED_IMAGES = {COCO_FIXTURE: "coco_cats.png"}
 SAFE_LOAD_KWARGS = ("attn_implementation", "revision")
 BUILT_PROCESSOR_RE = re.compile(r"\w+(ImageProcessor|ImageProcessorPil|FeatureExtractor)")  # built, not loaded
+PIPELINE_OPTIONS = ("top_k", "aggregation_strategy", "num_beams", "max_new_tokens", "do_sample", "max_length")
 FLOAT32_WORDS = ("float32", "torch.float32", "float", "torch.float")
 MAX_VALUES = 4096  # a kept expected tensor holds at most this many numbers
 # torch.testing.assert_close's float32 defaults; torch.allclose's defaults
@@ -159,6 +160,7 @@ class Pipeline:
 
     checkpoint: str
     task: str
+    init: tuple[tuple[str, Any], ...] = ()  # literal pipeline options: top_k, aggregation_strategy, num_beams...
     args: tuple[Any, ...] | None = None
     kwargs: tuple[tuple[str, Any], ...] = ()
     decimals: int | None = None
@@ -416,7 +418,7 @@ class Evaluator:
             strings = [v for v in _flat([list(args), [value for _, value in kwargs]]) if isinstance(v, str)]
             if any(re.search(r"https?://|\.(jpg|jpeg|png|wav|flac|mp3)$", text) for text in strings):
                 raise Unknown("pipeline input read from the network or a file")  # the shipped photo is an Image
-            return Pipeline(callee.checkpoint, callee.task, args, kwargs)
+            return Pipeline(callee.checkpoint, callee.task, callee.init, args, kwargs)
         if isinstance(callee, Model):
             return Forward(callee, self.args(node, scope), self.kwargs(node, scope))
         if isinstance(callee, Preprocessor):
@@ -430,15 +432,26 @@ class Evaluator:
     def pipeline(self, node: ast.Call, scope: Scope) -> Pipeline:
         """pipeline("task", model="<id>") / pipeline(task=..., model=...): nothing else (a dtype, a device)."""
         keywords = {k.arg: k.value for k in node.keywords}
-        if len(node.args) > 1 or set(keywords) - {"task", "model"} or bool(node.args) == ("task" in keywords):
+        if len(node.args) > 1 or None in keywords or bool(node.args) == ("task" in keywords):
             raise Unknown("pipeline arguments")
-        task = self.string(node.args[0] if node.args else keywords["task"], scope)
+        task = self.string(node.args[0] if node.args else keywords.pop("task"), scope)
         if "model" not in keywords:
             raise Unknown("pipeline without a model")
-        checkpoint = self.string(keywords["model"], scope)
+        checkpoint = self.string(keywords.pop("model"), scope)
         if not HUB_ID_RE.fullmatch(checkpoint) or any(word in checkpoint.lower() for word in FIXTURE_WORDS):
             raise Unknown("pipeline checkpoint")
-        return Pipeline(checkpoint, task)
+        init = []
+        for name, value in sorted(keywords.items()):
+            if name in ("tokenizer", "feature_extractor", "image_processor"):  # the checkpoint's own files only
+                if self.string(value, scope) != checkpoint:
+                    raise Unknown("another checkpoint's preprocessor")
+            elif name == "device" or name == "dtype" and ast.unparse(value) in FLOAT32_WORDS:
+                continue  # where it runs; float32 is what the replay loads with no dtype either
+            elif name in PIPELINE_OPTIONS:
+                init.append((name, literal(value, self.consts)))
+            else:
+                raise Unknown(f"pipeline argument {name}")
+        return Pipeline(checkpoint, task, tuple(init))
 
     def pipeline_option(self, node: ast.AST, scope: Scope) -> Any:
         value = self.value(node, scope)
@@ -456,7 +469,7 @@ class Evaluator:
         decimals = literal(keywords["decimals"], {}) if "decimals" in keywords else 3  # its default
         if not isinstance(called, Pipeline) or called.args is None or called.decimals is not None:
             raise Unknown("nested_simplify of a non-pipeline")
-        return Pipeline(called.checkpoint, called.task, called.args, called.kwargs, decimals)
+        return Pipeline(called.checkpoint, called.task, called.init, called.args, called.kwargs, decimals)
 
     def full(self, name: str, node: ast.Call, scope: Scope) -> Full:
         keywords = {k.arg: k.value for k in node.keywords}
@@ -853,6 +866,7 @@ def _pipeline_record(actual: Any, expected: Any) -> dict[str, Any] | None:
         "class": "pipeline",
         "task": actual.task,
         "load": {},
+        "init": dict(actual.init),
         "args": [{"literal": _input(arg)} for arg in actual.args],
         "kwargs": [[name, {"literal": _input(value)}] for name, value in actual.kwargs],
         "decimals": actual.decimals,

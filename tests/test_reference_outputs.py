@@ -339,3 +339,38 @@ def test_a_checkpoint_without_a_pooler_replays_hidden_states_but_not_the_pooler_
     assert len(problems) == 1 and "Tensor-likes are not close" in problems[0], problems
     with pytest.raises(LoadFailure, match="pooler"):
         replayer.problems(_case([1]), "cpu")  # pooler_output would be read from random weights
+
+
+def test_the_replayer_builds_masks_filled_tensors_and_reductions_as_the_upstream_code_did(tmp_path):
+    """Each new input and output form, replayed on a tiny BERT, against the values the upstream statements give
+    there (`ids.ne(model.config.pad_token_id)`, `torch.ones(size) * 0.5`, `torch.argmax(x, dim=2)`, `x.mean(-1)`)."""
+    from transformers import BertForMaskedLM
+
+    from hf_testgen.testing.loading import load
+    from hf_testgen.testing.reference import Replayer
+    from hf_testgen.testing.settings import RuntimeSettings, Target
+
+    build_tiny_model("bert", tmp_path / "bert")
+    model = BertForMaskedLM.from_pretrained(tmp_path / "bert").eval()
+    ids = [[2, 5, 6, 0, 0]]
+    with torch.no_grad():
+        logits = model(torch.tensor(ids), attention_mask=torch.tensor(ids).ne(model.config.pad_token_id)).logits
+        embeds = model(inputs_embeds=torch.ones(size=(1, 4, model.config.hidden_size)) * 0.5).logits
+    ids_spec = {"tensor": ids, "dtype": "long"}
+    mask = {"not_equal": ids_spec, "other": {"config": "pad_token_id"}}
+    base = {**_case(["logits"]), "class": "BertForMaskedLM", "args": [], "index": None, "rtol": 0.0, "atol": 0.0}
+    masked = {**base, "kwargs": [["input_ids", ids_spec], ["attention_mask", mask]]}
+    full = {**base, "kwargs": [["inputs_embeds", {"full": [1, 4, model.config.hidden_size], "fill": 0.5,
+                                                 "dtype": "float"}]], "rtol": 1e-5, "atol": 1e-5}
+    cases = [
+        ({**masked, "argmax": 2}, logits.argmax(dim=2).tolist()),
+        ({**masked, "mean": -1, "rtol": 1e-5, "atol": 1e-5}, logits.mean(-1).tolist()),
+        ({**full, "index": [0, [None, 2, None], [None, 3, None]]}, embeds[0, :2, :3].tolist()),
+    ]
+    target = Target("bert", "fill-mask", str(tmp_path / "bert"), None, None, "google-bert/bert-base-uncased")
+    replayer = Replayer(load(target, RuntimeSettings()), target)
+    for case, values in cases:
+        assert replayer.problems({**case, "expected": {"default": values}}, "cpu") == [], case
+        shifted = _numbers(values)[0] + 1  # one value off: the replay must notice
+        wrong = json.loads(json.dumps(values).replace(json.dumps(_numbers(values)[0]), json.dumps(shifted), 1))
+        assert replayer.problems({**case, "expected": {"default": wrong}}, "cpu"), case

@@ -184,10 +184,11 @@ class Replayer:
         """transformers.pipeline(task, model=<the pinned checkpoint>) on the upstream inputs, its output rounded
         as transformers' nested_simplify rounds it (`decimals`), equal to the upstream literal."""
         transformers, target = self.loaded.transformers, self.target
-        key = ("pipeline", case["task"], device)
+        init = case.get("init") or {}
+        key = ("pipeline", case["task"], tuple(sorted(init.items())), device)
         if key not in self._models:
             self._models[key] = transformers.pipeline(
-                case["task"], model=target.model_id, revision=target.revision, device=device
+                case["task"], model=target.model_id, revision=target.revision, device=device, **init
             )
         args = [_input(spec["literal"]) for spec in case["args"]]
         kwargs = {name: _input(spec["literal"]) for name, spec in case["kwargs"]}
