@@ -101,6 +101,7 @@ class Preprocessor:
     """A tokenizer, image processor or processor loaded from a checkpoint."""
 
     checkpoint: str | None  # None: built from its class's defaults and `init` (SegformerImageProcessorPil(...))
+    # `init`: the constructor's arguments (checkpoint None), else from_pretrained's options (use_fast=False)
     cls: str
     init: tuple[tuple[str, Any], ...] = ()
 
@@ -579,7 +580,13 @@ class Evaluator:
         if any(word in checkpoint.lower() for word in FIXTURE_WORDS) or checkpoint.split("/")[-1].startswith("tiny"):
             raise Unknown("fixture checkpoint")  # tiny-random-x; a real model's tiny size (whisper-tiny) stays
         if any(word in cls for word in ("Tokenizer", "Processor", "FeatureExtractor")):
-            return Preprocessor(checkpoint, cls)
+            # its loading options (use_fast=False, padding_side="left", src_lang=...) change the encoding: kept
+            # (a revision is the file's pinned one, as for the model)
+            options = tuple(sorted((k.arg, literal(k.value, self.consts)) for k in node.keywords if k.arg))
+            if len(options) != len(node.keywords):
+                raise Unknown("preprocessor loading arguments")
+            options = tuple(item for item in options if item[0] != "revision")
+            return Preprocessor(checkpoint, cls, options)
         if not ("Model" in cls or "For" in cls) or "Config" in cls:
             raise Unknown(f"not a model class: {cls}")
         load = [("dtype", "auto")]  # transformers 5 loads a checkpoint in its stored dtype unless told otherwise
@@ -925,7 +932,10 @@ def _spec(value: Any) -> Any:
     if isinstance(value, Encoding):
         kwargs = dict(value.kwargs)
         kwargs.pop("return_tensors", None)
-        built = {"init": dict(value.preprocessor.init)} if value.preprocessor.checkpoint is None else {}
+        if value.preprocessor.checkpoint is None:
+            built = {"init": dict(value.preprocessor.init)}
+        else:
+            built = {"options": dict(value.preprocessor.init)} if value.preprocessor.init else {}
         return {
             "preprocess": {
                 **built,

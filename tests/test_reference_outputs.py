@@ -127,7 +127,7 @@ class BarIntegrationTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tokenizer = AutoTokenizer.from_pretrained("org/bar")
+        cls.tokenizer = AutoTokenizer.from_pretrained("org/bar", use_fast=False)
 
     def get_model(self):
         model_id = "org/bar"
@@ -187,6 +187,8 @@ def test_the_miner_follows_helpers_attention_masks_input_dicts_argmax_built_proc
                                                               {"images": {"image": "coco_cats.png"}})
     generation = cases["test_generation"]
     assert (generation["kind"], generation["row"], generation["expected_text"]) == ("generate_text", 0, "Hello world")
+    tokenizer = generation["args"][0]["preprocess"]
+    assert (tokenizer["class"], tokenizer["options"]) == ("AutoTokenizer", {"use_fast": False})  # loaded as upstream
 
 
 def test_an_argmax_equality_is_an_exact_forward_case():

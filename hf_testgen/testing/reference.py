@@ -84,9 +84,10 @@ class Replayer:
             raise LoadFailure(f"{target.model_id} is not a complete {cls.__name__} checkpoint: " + "; ".join(problems))
         return model.eval()
 
-    def preprocessor(self, name: str, init: dict[str, Any] | None = None):
-        """The checkpoint's own preprocessor, or (`init` given) one built from the class's defaults as upstream."""
-        key = name if init is None else (name, tuple(sorted(init.items())))
+    def preprocessor(self, name: str, init: dict[str, Any] | None = None, options: dict[str, Any] | None = None):
+        """The checkpoint's own preprocessor (loaded with the upstream test's `options`, such as use_fast=False),
+        or (`init` given) one built from the class's defaults as upstream."""
+        key = (name, tuple(sorted((init or {}).items())), tuple(sorted((options or {}).items())), init is None)
         if key not in self._preprocessors:
             transformers, target = self.loaded.transformers, self.target
             if init is not None:
@@ -96,7 +97,9 @@ class Replayer:
                 self._preprocessors[key] = cls(**init)
             else:
                 cls = getattr(transformers, name, None) or getattr(transformers, _auto_for(name))
-                self._preprocessors[key] = cls.from_pretrained(target.model_id, revision=target.revision)
+                self._preprocessors[key] = cls.from_pretrained(
+                    target.model_id, revision=target.revision, **(options or {})
+                )
         return self._preprocessors[key]
 
     # --- inputs --------------------------------------------------------------------------------------
@@ -114,7 +117,7 @@ class Replayer:
             return torch.tensor(spec["tensor"], dtype=dtype).to(device)
         if "preprocess" in spec:
             call = spec["preprocess"]
-            processor = self.preprocessor(call["class"], call.get("init"))
+            processor = self.preprocessor(call["class"], call.get("init"), call.get("options"))
             args = [_input(arg) for arg in call["args"]]
             kwargs = {name: _input(arg) for name, arg in call["kwargs"].items()}
             encoding = processor(*args, **kwargs, return_tensors="pt").to(device)
@@ -200,7 +203,8 @@ class Replayer:
     def _tokenizer(self, case: dict[str, Any]):
         for _, spec in case["kwargs"] + [[None, spec] for spec in case["args"]]:
             if "preprocess" in spec:
-                return self.preprocessor(spec["preprocess"]["class"])
+                call = spec["preprocess"]
+                return self.preprocessor(call["class"], call.get("init"), call.get("options"))
         return self.preprocessor("AutoTokenizer")
 
 
