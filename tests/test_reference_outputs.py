@@ -226,7 +226,7 @@ def test_the_generated_file_of_a_checkpoint_with_cases_replays_them_and_others_d
     assert "test_reference_output" not in other and "REFERENCE_TESTS" not in other
 
 
-def test_at_least_sixty_types_default_files_carry_reference_outputs(tmp_path, monkeypatch):
+def test_at_least_eighty_five_types_default_files_carry_reference_outputs(tmp_path, monkeypatch):
     """The default pick of each type (static registry, --all): how many files replay upstream outputs."""
     from hf_testgen.cli import generate_main
 
@@ -237,7 +237,7 @@ def test_at_least_sixty_types_default_files_carry_reference_outputs(tmp_path, mo
     files = sorted(tmp_path.glob("test_hf_*.py"))
     with_reference = [path for path in files if "def test_reference_output(" in path.read_text(encoding="utf-8")]
     assert len(files) >= 300
-    assert len(with_reference) >= 60, len(with_reference)
+    assert len(with_reference) >= 85, len(with_reference)  # 86 of 371 at transformers decba1d (65 before)
 
 
 # --- a random model under a real id ----------------------------------------------------------------------
