@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 # The case kinds hf_testgen.testing.reference replays.
-REPLAYED_KINDS = ("forward", "generate_ids", "generate_text")
+REPLAYED_KINDS = ("forward", "generate_ids", "generate_text", "pipeline")
 
 
 @cache

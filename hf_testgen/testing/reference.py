@@ -84,41 +84,61 @@ class Replayer:
             raise LoadFailure(f"{target.model_id} is not a complete {cls.__name__} checkpoint: " + "; ".join(problems))
         return model.eval()
 
-    def preprocessor(self, name: str):
-        if name not in self._preprocessors:
+    def preprocessor(self, name: str, init: dict[str, Any] | None = None, options: dict[str, Any] | None = None):
+        """The checkpoint's own preprocessor (loaded with the upstream test's `options`, such as use_fast=False),
+        or (`init` given) one built from the class's defaults as upstream."""
+        key = (name, tuple(sorted((init or {}).items())), tuple(sorted((options or {}).items())), init is None)
+        if key not in self._preprocessors:
             transformers, target = self.loaded.transformers, self.target
-            cls = getattr(transformers, name, None) or getattr(transformers, _auto_for(name))
-            self._preprocessors[name] = cls.from_pretrained(target.model_id, revision=target.revision)
-        return self._preprocessors[name]
+            if init is not None:
+                cls = getattr(transformers, name, None)
+                if cls is None:
+                    raise LoadSkip(f"transformers {transformers.__version__} has no {name}")
+                self._preprocessors[key] = cls(**init)
+            else:
+                cls = getattr(transformers, name, None) or getattr(transformers, _auto_for(name))
+                self._preprocessors[key] = cls.from_pretrained(
+                    target.model_id, revision=target.revision, **(options or {})
+                )
+        return self._preprocessors[key]
 
     # --- inputs --------------------------------------------------------------------------------------
-    def value(self, spec: dict[str, Any], device: str):
+    def value(self, spec: dict[str, Any], device: str, model=None):
         torch = self.loaded.torch
+        if "not_equal" in spec:  # input_ids.ne(model.config.pad_token_id): the attention mask upstream built
+            other = spec["other"]
+            value = getattr(model.config, other["config"]) if "config" in other else other["literal"]
+            return self.value(spec["not_equal"], device, model).ne(value)
+        if "full" in spec:  # torch.ones(size=...) * 0.5 upstream: one value in a stated shape
+            dtype = {"long": torch.long, "float": torch.float32}[spec["dtype"]]
+            return torch.full(spec["full"], spec["fill"], dtype=dtype).to(device)
         if "tensor" in spec:
             dtype = {"long": torch.long, "float": torch.float32, "bool": torch.bool}[spec["dtype"]]
             return torch.tensor(spec["tensor"], dtype=dtype).to(device)
         if "preprocess" in spec:
             call = spec["preprocess"]
-            processor = self.preprocessor(call["class"])
+            processor = self.preprocessor(call["class"], call.get("init"), call.get("options"))
             args = [_input(arg) for arg in call["args"]]
             kwargs = {name: _input(arg) for name, arg in call["kwargs"].items()}
             encoding = processor(*args, **kwargs, return_tensors="pt").to(device)
             return encoding if spec["field"] is None else encoding[spec["field"]]
         return spec["literal"]
 
-    def call_arguments(self, case: dict[str, Any], device: str) -> tuple[list[Any], dict[str, Any]]:
-        args = [self.value(spec, device) for spec in case["args"]]
+    def call_arguments(self, case: dict[str, Any], device: str, model=None) -> tuple[list[Any], dict[str, Any]]:
+        args = [self.value(spec, device, model) for spec in case["args"]]
         kwargs: dict[str, Any] = {}
         for name, spec in case["kwargs"]:
-            value = self.value(spec, device)
+            value = self.value(spec, device, model)
             kwargs.update(value if name == "**" else {name: value})
         return args, kwargs
 
     # --- replay --------------------------------------------------------------------------------------
     def problems(self, case: dict[str, Any], device: str) -> list[str]:
         """What differs from the upstream expectation (empty when the checkpoint reproduces it)."""
+        if case["kind"] == "pipeline":
+            return self._pipeline(case, device)
         model = self.model(case, device)
-        args, kwargs = self.call_arguments(case, device)
+        args, kwargs = self.call_arguments(case, device, model)
         with self.loaded.torch.inference_mode():
             if case["kind"] == "forward":
                 return self._forward(model, args, kwargs, case, device)
@@ -134,6 +154,10 @@ class Replayer:
             output = output[step]
         if case["index"] is not None:
             output = output[_index(case["index"])]
+        if "argmax" in case:  # the upstream test compared the index of the largest value
+            output = output.argmax() if case["argmax"] is None else output.argmax(dim=case["argmax"])
+        if "mean" in case:  # ... or the mean along a dimension
+            output = output.mean(dim=case["mean"])
         actual = output.detach().cpu()
         expected = torch.tensor(expected_values, dtype=actual.dtype if actual.is_floating_point() else None)
         if case.get("compare") == "allclose" and actual.shape != expected.shape:
@@ -159,11 +183,42 @@ class Replayer:
             expected = case["expected_text"]
         return [] if actual == expected else [f"{case['test']}: generated {actual!r}, expected {expected!r}"]
 
+    def _pipeline(self, case: dict[str, Any], device: str) -> list[str]:
+        """transformers.pipeline(task, model=<the pinned checkpoint>) on the upstream inputs, its output rounded
+        as transformers' nested_simplify rounds it (`decimals`), equal to the upstream literal."""
+        transformers, target = self.loaded.transformers, self.target
+        init = case.get("init") or {}
+        key = ("pipeline", case["task"], tuple(sorted(init.items())), device)
+        if key not in self._models:
+            self._models[key] = transformers.pipeline(
+                case["task"], model=target.model_id, revision=target.revision, device=device, **init
+            )
+        args = [_input(spec["literal"]) for spec in case["args"]]
+        kwargs = {name: _input(spec["literal"]) for name, spec in case["kwargs"]}
+        with self.loaded.torch.inference_mode():
+            actual = _simplify(self._models[key](*args, **kwargs), case["decimals"])
+        expected = case["expected_output"]
+        return [] if actual == expected else [f"{case['test']}: pipeline gave {actual!r}, expected {expected!r}"]
+
     def _tokenizer(self, case: dict[str, Any]):
         for _, spec in case["kwargs"] + [[None, spec] for spec in case["args"]]:
             if "preprocess" in spec:
-                return self.preprocessor(spec["preprocess"]["class"])
+                call = spec["preprocess"]
+                return self.preprocessor(call["class"], call.get("init"), call.get("options"))
         return self.preprocessor("AutoTokenizer")
+
+
+def _simplify(value: Any, decimals: int) -> Any:
+    """transformers.testing_utils.nested_simplify: lists, dicts, tensors and numbers, floats rounded."""
+    if isinstance(value, (list, tuple)):
+        return [_simplify(item, decimals) for item in value]
+    if isinstance(value, dict):
+        return {_simplify(k, decimals): _simplify(v, decimals) for k, v in value.items()}
+    if hasattr(value, "tolist"):
+        return _simplify(value.tolist(), decimals)
+    if isinstance(value, float):
+        return round(value, decimals)
+    return value
 
 
 def _reads_hidden_states(case: dict[str, Any]) -> bool:
