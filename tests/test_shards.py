@@ -82,7 +82,9 @@ def test_shards_of_the_real_registry_cover_every_generated_file_once(static_env,
     balanced = [generate_all(tmp_path / f"bal-{i}", "--shard", f"{i}/2") for i in (1, 2)]
     assert "balanced by measured seconds" in capsys.readouterr().err
     assert Counter(name for files in balanced for name in files) == Counter(everything)
-    assert "test_hf_bert.py" in balanced[0] and "test_hf_gpt2.py" in balanced[1]
+    # the longest type opens shard 1; the rest (gpt2's 31 s is the median every unmeasured type counts
+    # as) fill the shards to about the same total, so they hold about as many files
+    assert "test_hf_bert.py" in balanced[0] and abs(len(balanced[0]) - len(balanced[1])) <= 2
 
 
 def test_shard_needs_a_batch(static_env, tmp_path):
