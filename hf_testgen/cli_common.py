@@ -176,7 +176,7 @@ def run_guarded(body: Callable[[], int]) -> int:
         if os.environ.get("HF_DEBUG"):
             raise
         if isinstance(err, OSError) and not isinstance(err, HfTestgenError):
-            print(f"error: {os_error_line(err)}", file=sys.stderr)
+            print(f"error: {terminal_safe(os_error_line(err))}", file=sys.stderr)
             return EXIT_FAILED
         print(f"error: {terminal_safe(err)}", file=sys.stderr)
         return next(code for error_type, code in ERROR_EXIT_CODES if isinstance(err, error_type))

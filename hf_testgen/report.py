@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from .records import ModelCandidate, Note, Selection
-from .text import format_mb, terminal_safe
+from .text import format_mb, redact_data, terminal_safe
 
 
 def _print_json(data: Any) -> int:
-    print(json.dumps(data, indent=2, sort_keys=False))
+    """`data` as JSON, every string redacted (notes quote Hub errors); json.dumps escapes control characters."""
+    print(json.dumps(redact_data(data), indent=2, sort_keys=False))
     return 0
 
 
@@ -110,21 +111,22 @@ def print_notes(notes: Sequence[Note], *, explain: bool) -> None:
 
 def print_selection(selection: Selection, *, explain: bool) -> None:
     revision = selection.revision[:12] if selection.revision else "default branch (no pinned sha)"
-    print(f"{selection.model_type} (task {selection.task}, framework {selection.framework})")
-    print(f"  model:    {selection.model_id}")
-    print(f"  revision: {revision}")
-    print(f"  source:   {selection.source}")
+    safe = terminal_safe  # every value may come from the registry or the Hub
+    print(safe(f"{selection.model_type} (task {selection.task}, framework {selection.framework})"))
+    print(f"  model:    {safe(selection.model_id)}")
+    print(f"  revision: {safe(revision)}")
+    print(f"  source:   {safe(selection.source)}")
     size = selection.size
     shown = format_mb(size.mb, size.method, bound=size.bound, dtype=size.dtype or "the stored dtype") if size else None
-    print(f"  size:     {shown or 'size unknown'}{_bound(selection)}")
+    print(f"  size:     {safe(shown or 'size unknown')}{safe(_bound(selection))}")
     if selection.task_evidence:
-        print(f"  fit:      {selection.task_evidence}")
+        print(f"  fit:      {safe(selection.task_evidence)}")
     if selection.tiny_model_id:
-        print(f"  tiny:     {selection.tiny_model_id}")
+        print(f"  tiny:     {safe(selection.tiny_model_id)}")
     print_notes(selection.notes, explain=explain)
     if explain:
         for rejection in selection.rejected:
-            print(f"  rejected: {rejection.model_id}: {terminal_safe(rejection.reason)}")
+            print(f"  rejected: {terminal_safe(rejection.model_id)}: {terminal_safe(rejection.reason)}")
     elif selection.rejected:
         print(f"  rejected: {len(selection.rejected)} candidate(s) (--explain lists them)")
 
