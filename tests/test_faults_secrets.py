@@ -9,16 +9,17 @@ import io
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from factories import candidate_row, hub_record, registry_dict, settings_for, write_registry
 from hostile_secrets import EchoingHub
 
-from hf_testgen import cli, hub, text
+from hf_testgen import cli, text
 from hf_testgen.config import Settings
 from hf_testgen.coverage import build_matrix, junit_cases, render_html, render_markdown
-from hf_testgen.errors import ConfigError, HubUnavailableError
+from hf_testgen.errors import ConfigError
 from hf_testgen.progress import Progress
 from hf_testgen.records import Note, Selection
 from hf_testgen.report import print_selection
@@ -312,7 +313,7 @@ def test_the_summary_source_line_shows_no_credentials(tmp_path):
     from hf_testgen.refresh import RefreshReport
 
     report = RefreshReport(
-        path=Path("r.json"), source="http://user:s3cret@h/?api_key=s3cret", started=__import__("datetime").datetime.now(),
+        path=Path("r.json"), source="http://user:s3cret@h/?api_key=s3cret", started=datetime.now(),
         outcomes=[], before={"model_types": {}}, after={"model_types": {}}, changed=[], written=False,
         dry_run=True, requests=0,
     )  # fmt: skip

@@ -14,12 +14,14 @@ import pytest
 from factories import candidate_row, hub_record, registry_dict, write_registry
 
 from hf_testgen import cli
-from hf_testgen.files import DataFileError, atomic_write_text
+from hf_testgen.files import NotRegularFileError, atomic_write_text
 
 GOOD = "google-bert/bert-base-uncased"
 SHA = "86b5e0934494bd15c9632b12f734a8a67f723594"
 ROOT = Path(__file__).resolve().parent.parent
-RESULT_LINE = '{"model_type": "bert", "model_id": "a/b", "device": "cpu", "load_seconds": 1.0, "inference_seconds": 0.1}\n'
+RESULT_LINE = (
+    '{"model_type": "bert", "model_id": "a/b", "device": "cpu", "load_seconds": 1.0, "inference_seconds": 0.1}\n'
+)
 PLANTED = "open({marker!r}, 'w').write('ran')\n"
 
 
@@ -34,7 +36,8 @@ def env(monkeypatch, tmp_path):
 
 @pytest.fixture
 def registry(tmp_path):
-    return write_registry(tmp_path / "model_registry.json", registry_dict({"bert": [candidate_row("old/bert", "bert")]}))
+    entries = {"bert": [candidate_row("old/bert", "bert")]}
+    return write_registry(tmp_path / "model_registry.json", registry_dict(entries))
 
 
 def refresh(local_hub, env, registry, *extra: str) -> int:
@@ -106,7 +109,7 @@ def test_atomic_write_refuses_what_is_not_a_regular_file(tmp_path, kind):
             os.rename(tmp_path / "pipe", target)
         else:
             target.symlink_to(tmp_path / "pipe")
-    with pytest.raises(DataFileError, match="not a regular file"):
+    with pytest.raises(NotRegularFileError, match="not a regular file"):
         atomic_write_text(target, "text")
     assert not os.path.isfile(target)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
@@ -191,9 +194,10 @@ def test_coverage_outputs_may_not_name_each_other_or_an_input(tmp_path, capsys, 
     assert "may not" in capsys.readouterr().err
 
 
-def test_a_generated_file_linked_to_the_registry_is_not_overwritten_even_with_force(env, registry, tmp_path, capsys):
-    out = tmp_path / "out"
+def test_a_generated_file_linked_to_the_registry_is_not_overwritten_even_with_force(env, tmp_path, capsys):
+    out = tmp_path / "out"  # the registry lives in the output folder: the link stays inside it
     out.mkdir()
+    registry = write_registry(out / "model_registry.json", registry_dict({"bert": [candidate_row("old/bert", "bert")]}))
     (out / "test_hf_bert.py").symlink_to(registry)
     before = registry.read_bytes()
     argv = ["--generate", "bert", "--model", GOOD, "--output-dir", str(out), "--registry", str(registry), "--force"]
