@@ -30,6 +30,7 @@ from .refresh import (
 )
 from .registry import natural_key
 from .summary import render_summary
+from .text import terminal_safe
 from .verify import VerifyReport, verify_registry
 
 
@@ -196,8 +197,9 @@ def _verify_types(args: argparse.Namespace, raw: dict[str, Any]) -> list[str]:
 def _exit_code(report: RefreshReport | None, verification: VerifyReport | None) -> int:
     failed = [o.model_type for o in report.failures] if report else []
     if failed:
-        print(f"error: {len(failed)} model type(s) failed to refresh: {', '.join(failed)}", file=sys.stderr)
+        shown = terminal_safe(", ".join(failed))  # registry keys: shown as text
+        print(f"error: {len(failed)} model type(s) failed to refresh: {shown}", file=sys.stderr)
     if verification is not None and verification.problems:
-        listed = ", ".join(f"{p.model_id} ({p.model_type} {p.role})" for p in verification.problems)
+        listed = terminal_safe(", ".join(f"{p.model_id} ({p.model_type} {p.role})" for p in verification.problems))
         print(f"error: {len(verification.problems)} registry model(s) did not verify: {listed}", file=sys.stderr)
     return EXIT_FAILED if failed or (verification and verification.problems) else EXIT_OK

@@ -153,7 +153,7 @@ def print_comparison(comparison: Any, *, as_json: bool) -> None:
             }
         )
         return
-    print(f"{comparison.model_type} (task {comparison.task})\n")
+    print(terminal_safe(f"{comparison.model_type} (task {comparison.task})") + "\n")
     rows = [
         (a.level, a.model_id or "-", _size(a.size_mb, a.size_method) if a.model_id else a.reason)
         for a in comparison.levels
@@ -173,7 +173,8 @@ def print_comparison(comparison: Any, *, as_json: bool) -> None:
     print(_table(("candidate", "size", "downloads", "pipeline tag", "status"), cand_rows))
     print()
     if comparison.selection:
-        print(f"chain answer: {comparison.selection.model_id} (from {comparison.selection.source})")
+        chosen = comparison.selection
+        print(f"chain answer: {terminal_safe(chosen.model_id)} (from {terminal_safe(chosen.source)})")
     else:
         print(f"chain answer: none: {terminal_safe(comparison.failure)}")
 
@@ -194,7 +195,7 @@ def print_candidates(model_type: str, task: str | None, candidates: Sequence[Mod
         )
         for c in candidates
     ]
-    print(f"{len(candidates)} {model_type} candidate(s) on the Hub" + (f" for {task}" if task else ""))
+    print(terminal_safe(f"{len(candidates)} {model_type} candidate(s) on the Hub" + (f" for {task}" if task else "")))
     print(_table(("model", "size", "downloads", "likes", "pipeline tag", "frameworks", ""), rows))
 
 

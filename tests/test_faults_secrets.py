@@ -318,3 +318,12 @@ def test_the_summary_source_line_shows_no_credentials(tmp_path):
         dry_run=True, requests=0,
     )  # fmt: skip
     assert_no_secret(render_summary(report))
+
+
+def test_a_registry_key_with_escape_codes_is_text_in_every_line_of_a_check(local_hub, env, tmp_path, capsys):
+    env.setenv("HF_ENDPOINT", local_hub.url)
+    path = write_registry(tmp_path / "r.json", registry_dict({f"bert{ESC}": [candidate_row(GOOD, "bert")]}))
+    assert cli.find_main(["--registry", str(path), "--verify-registry"]) == 1  # GOOD is not on this Hub
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err and "\x07" not in out + err and "did not verify" in err
+    assert "bert\\x1b" in err
