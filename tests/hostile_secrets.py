@@ -25,4 +25,6 @@ class EchoingHub(LocalHub):
             self._log.append((request.method, request.path, request.query_string.decode("latin-1")))
         authorization = request.headers.get("Authorization", "<none>")
         message = f"refused {request.url} with Authorization: {authorization}"
-        return hub_error(self.echo_status, None, message)
+        answer = hub_error(self.echo_status, None, message)
+        answer.headers["X-Error-Message"] = message  # huggingface_hub puts it on the first line of a 403
+        return answer

@@ -58,9 +58,10 @@ def echo(echoing_hub):
 
 
 def assert_no_secret(*texts: str, secrets=(TOKEN, "s3cret", "api_key")) -> None:
+    """No secret in any text, also once Markdown's escapes are removed (`hf\\_…` is still the token)."""
     for shown in texts:
         for secret in secrets:
-            assert secret not in shown, shown[-2000:]
+            assert secret not in shown.replace("\\", ""), shown[-2000:]
 
 
 # --- cause 1: the token at the edge ---------------------------------------------------------------
@@ -104,9 +105,8 @@ def test_settings_cannot_hold_a_token_that_would_reach_the_http_library(tmp_path
     assert_no_secret(str(err.value))
 
 
-@pytest.mark.parametrize("status", [400, 403, 503])
-def test_the_weekly_summary_never_quotes_an_echoed_token(echo, tmp_path, status):
-    echo.echo(status)
+def test_the_weekly_summary_never_quotes_an_echoed_token(echo, tmp_path):
+    echo.echo(403)  # huggingface_hub puts a 403's message on its first line
     raw = registry_dict({"bert": [candidate_row(GOOD, "bert")]})
     settings = settings_for(echo.url, tmp_path / "r.json", token=TOKEN)
     report = verify_registry(raw, ["bert"], settings=settings, stream=io.StringIO())
@@ -114,9 +114,8 @@ def test_the_weekly_summary_never_quotes_an_echoed_token(echo, tmp_path, status)
     assert_no_secret(render_summary(None, report))
 
 
-@pytest.mark.parametrize("status", [400, 401, 404, 503])
-def test_a_hub_that_echoes_the_token_cannot_make_us_print_it(echo, env, tmp_path, capsys, status):
-    echo.echo(status)
+def test_a_hub_that_echoes_the_token_cannot_make_us_print_it(echo, env, tmp_path, capsys):
+    echo.echo(403)
     env.setenv("HF_ENDPOINT", echo.url + "/?api_key=s3cret")
     env.setenv("HF_TOKEN", TOKEN)
     path = write_registry(tmp_path / "r.json", registry_dict({"bert": [candidate_row(GOOD, "bert")]}))
@@ -127,14 +126,15 @@ def test_a_hub_that_echoes_the_token_cannot_make_us_print_it(echo, env, tmp_path
 
 
 def test_an_echoed_token_never_reaches_the_pull_request_summary(echo, env, tmp_path, capsys):
-    echo.echo(400)
+    echo.echo(403)
     env.setenv("HF_ENDPOINT", echo.url.replace("http://", "http://user:s3cret@"))
     env.setenv("HF_TOKEN", TOKEN)
     path = write_registry(tmp_path / "r.json", registry_dict({"bert": [candidate_row(GOOD, "bert")]}))
     summary = tmp_path / "summary.md"
     args = ["--registry", str(path), "--request-delay", "0", "--summary", str(summary), "--verify-registry"]
     assert cli.find_main([*args, "--update-registry", "--model-type", "bert"]) == 1
-    assert_no_secret(summary.read_text(), path.read_text(), *capsys.readouterr())
+    secrets = (TOKEN, "s3cret", "dXNlcjpzM2NyZXQ")  # httpx sends the userinfo as Basic base64(user:s3cret)
+    assert_no_secret(summary.read_text(), path.read_text(), *capsys.readouterr(), secrets=secrets)
 
 
 # --- cause 1: URLs --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from factories import candidate_row, hub_record, registry_dict, write_registry
 
 from hf_testgen import cli
-from hf_testgen.files import NotRegularFileError, atomic_write_text
+from hf_testgen.files import atomic_write_text
 
 GOOD = "google-bert/bert-base-uncased"
 SHA = "86b5e0934494bd15c9632b12f734a8a67f723594"
@@ -109,7 +109,7 @@ def test_atomic_write_refuses_what_is_not_a_regular_file(tmp_path, kind):
             os.rename(tmp_path / "pipe", target)
         else:
             target.symlink_to(tmp_path / "pipe")
-    with pytest.raises(NotRegularFileError, match="not a regular file"):
+    with pytest.raises(OSError, match="not a regular file"):
         atomic_write_text(target, "text")
     assert not os.path.isfile(target)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
