@@ -27,6 +27,7 @@ from .cli_common import (
     settings_from,
 )
 from .errors import RegistryError
+from .text import redact_data
 
 # --- advanced_model_selection.py ---------------------------------------------------------------
 
@@ -69,7 +70,7 @@ def _select_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
     selection = select(request_from(args), settings_from(args))
     if args.json:
-        print(json.dumps(selection.to_dict(), indent=2))
+        print(json.dumps(redact_data(selection.to_dict()), indent=2))
         report.print_notes(selection.notes, explain=False)
     else:
         report.print_selection(selection, explain=args.explain)

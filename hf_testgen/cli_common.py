@@ -8,10 +8,11 @@ module imports it (the library raises our errors; only the commands choose exit 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
@@ -24,6 +25,7 @@ from .errors import (
     ResultsFormatError,
     UsageError,
 )
+from .files import NotRegularFileError, check_write_target, same_file
 from .hardware import HARDWARE_CHOICES
 from .records import LOAD_DTYPES, Framework
 from .text import terminal_safe
@@ -90,6 +92,28 @@ def non_empty_path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("an empty path is not allowed (use . for the current directory)")
     return Path(text)
+
+
+def check_outputs(outputs: Sequence[tuple[str, Path | None]], protected: Sequence[tuple[str, Path]] = ()) -> None:
+    """Before any work: each output file (flag, path) is a regular file or does not exist yet, names
+    no protected file (the registry, its lock, benchmarks.json, an input) and no other output, in any
+    spelling (symlinks, `..`, hard links).
+
+    Raises:
+        UsageError: naming the flag, the path and what it would have replaced.
+    """
+    given = [(flag, Path(path)) for flag, path in outputs if path is not None]
+    for flag, path in given:
+        try:
+            check_write_target(path)
+        except NotRegularFileError as err:
+            raise UsageError(f"{flag} {path}: {err.strerror}") from None
+        for label, other in protected:
+            if same_file(path, other):
+                raise UsageError(f"{flag} {path} may not name {label} ({other}): it would be overwritten")
+    for (flag, path), (other_flag, other) in itertools.combinations(given, 2):
+        if same_file(path, other):
+            raise UsageError(f"{flag} {path} and {other_flag} {other} may not name the same file")
 
 
 # --- shared flags ----------------------------------------------------------------------------------
@@ -176,7 +200,7 @@ def run_guarded(body: Callable[[], int]) -> int:
         if os.environ.get("HF_DEBUG"):
             raise
         if isinstance(err, OSError) and not isinstance(err, HfTestgenError):
-            print(f"error: {os_error_line(err)}", file=sys.stderr)
+            print(f"error: {terminal_safe(os_error_line(err))}", file=sys.stderr)
             return EXIT_FAILED
         print(f"error: {terminal_safe(err)}", file=sys.stderr)
         return next(code for error_type, code in ERROR_EXIT_CODES if isinstance(err, error_type))

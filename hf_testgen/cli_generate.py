@@ -39,7 +39,7 @@ from .generation import (
 from .records import Note
 from .registry import natural_key
 from .report import print_notes
-from .text import wrap_words
+from .text import terminal_safe, wrap_words
 
 __all__ = ["all_model_types", "build_parser", "main"]
 
@@ -173,7 +173,7 @@ def _show(outcome: Outcome, *, dry_run: bool) -> None:
     if dry_run and outcome.text is not None:
         sys.stdout.write(outcome.text)
     to_stderr = dry_run or outcome.status in ("failed", "skipped")
-    print(outcome.line, file=sys.stderr if to_stderr else sys.stdout)
+    print(terminal_safe(outcome.line), file=sys.stderr if to_stderr else sys.stdout)
 
 
 def _batch_names(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .cli_common import EXIT_FAILED, EXIT_OK, non_empty_path, non_negative_seconds, positive_int
+from .cli_common import EXIT_FAILED, EXIT_OK, check_outputs, non_empty_path, non_negative_seconds, positive_int
 from .config import Settings
 from .files import atomic_write_text
 from .progress import DEFAULT_MAX_REQUESTS, HUB_WINDOW_S, RequestBudget
@@ -30,6 +30,7 @@ from .refresh import (
 )
 from .registry import natural_key
 from .summary import render_summary
+from .text import terminal_safe
 from .verify import VerifyReport, verify_registry
 
 
@@ -116,10 +117,12 @@ def _check_usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
 def refresh_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace, settings: Settings) -> int:
     """`find_models.py --update-registry ...` and/or `--verify-registry`; returns 0, 1 or 2."""
     _check_usage(parser, args)
-    if args.summary is not None:
-        _check_writable_dir(args.summary)  # before the registry is touched, not after
-    settings = refresh_settings(settings)
     path = Path(settings.registry_path)
+    if args.summary is not None:  # before the registry is touched, not after
+        _check_writable_dir(args.summary)
+        protected = [("the registry", path), ("the registry's lock", Path(f"{path}.lock"))]
+        check_outputs([("--summary", args.summary)], [*protected, ("benchmarks.json", settings.benchmarks_path)])
+    settings = refresh_settings(settings)
     started = datetime.now(timezone.utc)
     registry_types = frozenset(read_raw(path, started)["model_types"])
     budget = RequestBudget(args.max_requests or DEFAULT_MAX_REQUESTS)
@@ -137,16 +140,36 @@ def refresh_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace,
                 request_delay_s=DEFAULT_REQUEST_DELAY_S if args.request_delay is None else args.request_delay,
                 dry_run=args.dry_run,
             )
-            report = refresh_registry(path, model_types, settings=settings, options=options, budget=budget, now=started)
+            report = refresh_registry(
+                path,
+                model_types,
+                settings=settings,
+                options=options,
+                budget=budget,
+                now=started,
+                before_write=lambda early: _write_summary(args.summary, render_summary(early, None)),
+            )
     verification = None
     if args.verify_registry:
         raw = report.after if report is not None else read_raw(path, started)
         verification = verify_registry(raw, _verify_types(args, raw), settings=settings, budget=budget)
     summary = render_summary(report, verification, note=note)
     print(summary, end="")
-    if args.summary:
-        atomic_write_text(args.summary, summary)
+    _write_summary(args.summary, summary)
     return _exit_code(report, verification)
+
+
+def _write_summary(path: Path | None, summary: str) -> None:
+    """Write the summary (atomically) unless it is already there: a refresh writes its part before
+    it replaces the registry (see `refresh_registry`'s `before_write`), the whole report at the end."""
+    if path is None:
+        return
+    try:
+        if Path(path).read_text(encoding="utf-8") == summary:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write_text(path, summary)
 
 
 def _check_writable_dir(path: Path) -> None:
@@ -174,8 +197,9 @@ def _verify_types(args: argparse.Namespace, raw: dict[str, Any]) -> list[str]:
 def _exit_code(report: RefreshReport | None, verification: VerifyReport | None) -> int:
     failed = [o.model_type for o in report.failures] if report else []
     if failed:
-        print(f"error: {len(failed)} model type(s) failed to refresh: {', '.join(failed)}", file=sys.stderr)
+        shown = terminal_safe(", ".join(failed))  # registry keys: shown as text
+        print(f"error: {len(failed)} model type(s) failed to refresh: {shown}", file=sys.stderr)
     if verification is not None and verification.problems:
-        listed = ", ".join(f"{p.model_id} ({p.model_type} {p.role})" for p in verification.problems)
+        listed = terminal_safe(", ".join(f"{p.model_id} ({p.model_type} {p.role})" for p in verification.problems))
         print(f"error: {len(verification.problems)} registry model(s) did not verify: {listed}", file=sys.stderr)
     return EXIT_FAILED if failed or (verification and verification.problems) else EXIT_OK

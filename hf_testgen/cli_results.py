@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli_common import EXIT_OK, non_empty_path
+from .cli_common import EXIT_OK, check_outputs, non_empty_path, settings_from
 from .config import Settings
 
 
@@ -86,6 +86,10 @@ def coverage_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace
         parser.error("--html and --markdown need --coverage RESULTS_OR_JUNIT...")
     if args.model_type or args.list_tasks or args.detect_hardware or args.json:
         parser.error("--coverage does not combine with --model-type, --list-tasks, --detect-hardware or --json")
+    settings = settings_from(args)
+    protected = [("a --coverage input", Path(p)) for p in args.coverage]
+    protected += [("the registry", settings.registry_path), ("benchmarks.json", settings.benchmarks_path)]
+    check_outputs([("--html", args.html), ("--markdown", args.markdown)], protected)
     matrix = build_matrix(*read_inputs(args.coverage))
     markdown = render_markdown(matrix)
     if args.html:

@@ -85,6 +85,34 @@ def _as_number(environ: Mapping[str, str], name: str, default: float, cast: type
     return value
 
 
+def validate_token(token: str | None, variable: str = "HF_TOKEN") -> str | None:
+    """`token` when it can go into an `Authorization` header as it is, else a `ConfigError`.
+
+    A token with a trailing newline (`HF_TOKEN=$(cat token.txt)` of a file saved by an editor), a
+    space, a control or a non-ASCII character would make the HTTP library refuse the header and
+    quote it, token and all, in its error. It is refused here, before any request, without being
+    shown.
+
+    Raises:
+        ConfigError: naming the variable and the position of the first bad character.
+    """
+    if token is None:
+        return None
+    for index, char in enumerate(token):
+        if char.isspace() or not char.isprintable() or not char.isascii():
+            kind = "a non-ASCII character" if char.isprintable() and not char.isspace() else (
+                "whitespace or a control character"
+            )  # fmt: skip
+            raise ConfigError(
+                variable,
+                "",
+                f"holds {kind} at position {index + 1} of {len(token)}; a Hub token is one word of printable "
+                "ASCII (check for a trailing newline, a space or quotes)",
+                secret=True,
+            )
+    return token
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the environment can change, with the default next to each field."""
@@ -101,6 +129,9 @@ class Settings:
     api_max_tries: int = DEFAULT_API_MAX_TRIES  # HF_TESTGEN_API_MAX_TRIES
     registry_path: Path = DEFAULT_REGISTRY_PATH  # HF_TESTGEN_REGISTRY or --registry
     benchmarks_path: Path = DEFAULT_BENCHMARKS_PATH  # HF_TESTGEN_BENCHMARKS
+
+    def __post_init__(self) -> None:
+        validate_token(self.token)  # however the settings were built, a bad token never reaches a request
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

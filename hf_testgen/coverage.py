@@ -25,7 +25,7 @@ from .errors import ResultsFormatError
 from .registry import natural_key
 from .results import ResultLine, iter_results, read_results_file
 from .tasks import all_tasks
-from .text import markdown_cell
+from .text import markdown_cell, redact_secrets
 
 Status = Literal["pass", "fail", "skip"]
 DEVICE_ORDER = ("cpu", "cuda", "mps")
@@ -149,7 +149,7 @@ def _outcome(case: ElementTree.Element) -> tuple[Status, str]:
         if found is not None:
             reason = found.get("message") or (found.text or "").strip()
             reason = re.sub(r"^Skipped: ", "", reason.strip().splitlines()[0] if reason.strip() else "")
-            return status, reason[:_REASON_MAX]  # type: ignore[return-value]
+            return status, redact_secrets(reason[:_REASON_MAX])  # type: ignore[return-value]
     return "pass", ""
 
 
@@ -182,7 +182,7 @@ def cell_text(cell: Cell | None) -> str:
     detail = cell.figures if cell.status == "pass" else cell.reason
     separator = " " if cell.status == "pass" else ": "
     text = f"({detail})" if cell.status == "pass" else detail
-    return f"{cell.status}{separator}{text}" if detail else cell.status
+    return redact_secrets(f"{cell.status}{separator}{text}" if detail else cell.status)
 
 
 def render_markdown(matrix: Matrix) -> str:
@@ -193,7 +193,7 @@ def render_markdown(matrix: Matrix) -> str:
         "",
         f"{len(matrix.rows)} model type(s) x {len(matrix.devices)} device(s): {matrix.totals_text()}",
         "",
-        "| " + " | ".join(header) + " |",
+        "| " + " | ".join(markdown_cell(name) for name in header) + " |",  # a device name comes from a results line
         "|" + "---|" * len(header),
     ]
     for row in matrix.rows:

@@ -44,10 +44,11 @@ class ConfigError(UsageError):
     HF_TESTGEN_API_DEADLINE=nan) stops the command instead of silently meaning something else.
     """
 
-    def __init__(self, variable: str, value: str, problem: str) -> None:
-        super().__init__(f"{variable}={value!r}: {problem}")
+    def __init__(self, variable: str, value: str, problem: str, *, secret: bool = False) -> None:
+        # A secret (HF_TOKEN) is named, never shown: the message goes to logs and pull requests.
+        super().__init__(f"{variable} (value not shown): {problem}" if secret else f"{variable}={value!r}: {problem}")
         self.variable = variable
-        self.value = value
+        self.value = "" if secret else value
 
 
 # --- the Hub -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from .generator import LINE_LENGTH
 # where the file was written.
 RUFF_RULES = "E,F,W,I,B,UP,SIM"
 SUBPROCESS_TIMEOUT_S = 180
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # where this hf_testgen is imported from
 
 
 def verify_test_files(paths: list[Path]) -> dict[Path, str | None]:
@@ -74,11 +75,16 @@ def verify_test_file(path: Path) -> int:
 
 
 def _ruff_command() -> list[str]:
+    """ruff next to this Python first (the virtual environment's), then on PATH, then as a module run
+    with an isolated path (`-I`: no working directory, no PYTHON* variables, no user site)."""
+    beside = Path(sys.executable).parent / ("ruff.exe" if os.name == "nt" else "ruff")
+    if beside.is_file():
+        return [str(beside)]
     found = shutil.which("ruff")
-    if found:
+    if found and os.path.isabs(found):
         return [found]
     if importlib.util.find_spec("ruff") is not None:
-        return [sys.executable, "-m", "ruff"]
+        return [sys.executable, "-I", "-m", "ruff"]
     raise GenerationError("ruff is not installed (pip install ruff): cannot verify the generated file")
 
 
@@ -88,8 +94,9 @@ def _ruff_findings(paths: list[Path]) -> dict[Path, str]:
         return {}
     command = [*_ruff_command(), "check", "--isolated", "--no-cache", "--output-format", "concise"]
     command += ["--select", RUFF_RULES, "--line-length", str(LINE_LENGTH), "--target-version", "py310"]
-    cwd = paths[0].parent
-    result = _run([*command, *map(str, paths)], cwd=cwd)
+    with tempfile.TemporaryDirectory(prefix="hf-testgen-ruff-") as neutral:
+        cwd = Path(neutral)
+        result = _run([*command, *map(str, paths)], cwd=cwd)
     if result.returncode == 0:
         return {}
     findings: dict[Path, list[str]] = {}
@@ -105,18 +112,48 @@ def _ruff_findings(paths: list[Path]) -> dict[Path, str]:
     return {path: "; ".join(lines) for path, lines in findings.items()}
 
 
+# Run by `python -I -c`: no working directory, PYTHONPATH or user site on the child's path, so
+# nothing in the output folder is importable. hf_testgen (and its pytest plugin) comes from the
+# interpreter's site-packages; only when it is not installed there (a bare checkout) is the folder
+# this process imports it from appended, after site-packages.
+_COLLECT_BOOTSTRAP = """import sys
+try:
+    import hf_testgen.testing.plugin
+except ImportError:
+    sys.path.append(sys.argv[1])
+import pytest
+raise SystemExit(pytest.main(sys.argv[2:]))
+"""
+
+
 def _collected_counts(paths: list[Path]) -> dict[Path, int]:
-    """path → how many tests `pytest --collect-only` finds in it (files grouped by folder)."""
+    """path → how many tests `pytest --collect-only` finds in it.
+
+    Collecting imports a file, and an import looks beside it: a `pytest.py`, `hf_testgen/` or
+    `__init__.py` planted in the output folder would run. So each file is collected from a copy in
+    a fresh private folder (one sub-folder per file: equal names from different folders), with its
+    own empty `pytest.ini` (no `addopts`, `pythonpath` or plugins of the output folder), in an
+    isolated interpreter started in that folder.
+    """
     counts: dict[Path, int] = {}
-    folders: dict[Path, list[Path]] = {}
-    for path in paths:
-        folders.setdefault(path.parent, []).append(path)
-    for folder, files in folders.items():
-        command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
-        command += ["--noconftest", "-o", "addopts=", "--rootdir", str(folder), *(f.name for f in files)]
-        output = _run(command, cwd=folder).stdout
-        for path in files:
-            counts[path] = sum(line.startswith(f"{path.name}::") for line in output.splitlines())
+    if not paths:
+        return counts
+    with tempfile.TemporaryDirectory(prefix="hf-testgen-collect-") as neutral:
+        root = Path(neutral).resolve()
+        (root / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+        copies: dict[Path, Path] = {}
+        for index, path in enumerate(paths):
+            copy = root / str(index) / path.name
+            copy.parent.mkdir()
+            copy.write_bytes(path.read_bytes())  # a regular file: it was parsed above
+            copies[path] = copy
+        command = [sys.executable, "-I", "-c", _COLLECT_BOOTSTRAP, str(PACKAGE_ROOT)]
+        command += ["--collect-only", "-q", "-p", "no:cacheprovider", "--noconftest", "--import-mode=importlib"]
+        command += ["-c", str(root / "pytest.ini"), "--rootdir", str(root), "-o", "addopts="]
+        output = _run([*command, *map(str, copies.values())], cwd=root).stdout.splitlines()
+        for path, copy in copies.items():
+            prefix = f"{copy.relative_to(root).as_posix()}::"
+            counts[path] = sum(line.startswith(prefix) for line in output)
     return counts
 
 

@@ -15,6 +15,7 @@ from typing import Literal
 from . import families, tasks
 from .config import Settings
 from .errors import GenerationError, RegistryError, UsageError
+from .files import same_file
 from .generated_checks import verify_test_files, verify_texts
 from .generator import (
     COMMAND_LINE_SOURCE,
@@ -100,6 +101,17 @@ def clean_name(name: str) -> str:
         raise UsageError(str(err)) from None
 
 
+def _refuse_data_files(path: Path, shown: str, settings: Settings) -> None:
+    """A generated file may never replace the registry or benchmarks.json (a link in the output folder).
+
+    Raises:
+        GenerationError: naming the file and the data file it is.
+    """
+    for label, data in (("the registry", settings.registry_path), ("benchmarks.json", settings.benchmarks_path)):
+        if same_file(path, data):
+            raise GenerationError(f"refusing to write {shown}: it is {label} ({data})")
+
+
 def all_model_types(settings: Settings, notes: list[Note] | None = None) -> list[str]:
     """The types `--all` generates: supported by a family and with a model to load (registry or
     static default), naturally sorted. An unusable registry adds a warning to `notes`."""
@@ -142,6 +154,7 @@ def generate(request: GenerationRequest, settings: Settings) -> Outcome:
     if request.dry_run:
         line = f"{name}: {where} -> {shown} (dry run: not written)"
         return Outcome(name, "printed", line, file_name=path.name, text=text, notes=notes, revision=spec.revision)
+    _refuse_data_files(path, shown, settings)
     status = write_test(text, path, force=request.force)
     suffix = " (unchanged)" if status == "unchanged" else ""
     line = f"{name}: {where} -> {shown}{suffix}"

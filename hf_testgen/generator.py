@@ -27,6 +27,7 @@ from . import tasks
 from .documented import documented_output
 from .errors import GenerationError, UsageError
 from .families import FAMILIES, Head, resolve_head
+from .files import check_write_target
 from .records import LOAD_DTYPES, SIZE_METHODS, SOURCES, validate_model_id, validate_model_type, validate_revision
 from .reference import reference_tests
 from .reference import source as reference_source
@@ -341,6 +342,7 @@ def write_test(text: str, path: Path, *, force: bool = False) -> WriteStatus:
     path = Path(path)
     if path.is_dir():
         raise GenerationError(f"{path} is a directory")
+    check_write_target(path)  # a FIFO would block the read below; a device would be replaced
     if path.exists():
         existing = path.read_bytes()
         if existing == text.encode("utf-8"):

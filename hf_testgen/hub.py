@@ -20,7 +20,7 @@ from .frameworks import detect_frameworks
 from .hub_http import call_with_retries, deadline, install_hooks
 from .records import ModelCandidate, Note
 from .sizing import estimate_candidate_size
-from .text import redact_text, terminal_safe
+from .text import REDACTED, redact_text, terminal_safe
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi
@@ -77,7 +77,8 @@ def _translate(err: BaseException, settings: Settings) -> HubUnavailableError:
     """Our error for whatever huggingface_hub or the HTTP layer raised: a reason, and a one-line
     message without the endpoint's credentials and without terminal control characters."""
     found = _classify(err)
-    message = terminal_safe(redact_text(str(found), settings.endpoint))
+    message = str(found).replace(settings.token, REDACTED) if settings.token else str(found)
+    message = terminal_safe(redact_text(message, settings.endpoint))
     if message == str(found):
         return found
     return HubUnavailableError(found.reason, message)

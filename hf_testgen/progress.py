@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from .text import terminal_safe
+
 HUB_ANONYMOUS_LIMIT = 500  # requests per window, huggingface.co's documented anonymous budget
 HUB_WINDOW_S = 300.0
 DEFAULT_MAX_REQUESTS = 450  # stay a margin below the limit: other tools may share the address
@@ -98,7 +100,8 @@ class Progress:
                 self._bar = tqdm(total=total, desc=description, file=self._stream, unit="type", leave=True)
 
     def step(self, label: str, message: str) -> None:
-        """Mark one step done and say how it went."""
+        """Mark one step done and say how it went (both shown as text: they may hold registry or Hub text)."""
+        label, message = terminal_safe(label), terminal_safe(message)
         self.done += 1
         if self._bar is not None:
             self._bar.set_postfix_str(f"{label}: {message}", refresh=False)

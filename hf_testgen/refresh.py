@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -320,6 +320,7 @@ def refresh_registry(
     budget: RequestBudget | None = None,
     stream: TextIO | None = None,
     now: datetime | None = None,
+    before_write: Callable[[RefreshReport], None] | None = None,
 ) -> RefreshReport:
     """Refresh the given model types of the registry at `path` from the Hub (see the module docstring).
 
@@ -331,6 +332,9 @@ def refresh_registry(
         budget: the request budget shared with a later verification (default: a new one).
         stream: where progress goes (default: stderr).
         now: the refresh time (default: the clock).
+        before_write: called with the report under the lock, just before the registry is replaced
+            (the `--summary` file is written there: a summary that cannot be written leaves the
+            registry as it was, and a registry never changes without its summary).
 
     Returns:
         The report; `report.written` says whether the file changed.
@@ -363,29 +367,34 @@ def refresh_registry(
             progress.step(model_type, outcome.line())
     fresh = [o.fresh for o in outcomes if o.fresh is not None]
     source = redact_url(settings.endpoint)  # stored in the registry and shown in the summary
+
+    def report_of(current: dict[str, Any], after: dict[str, Any], changed: list[str], written: bool) -> RefreshReport:
+        return RefreshReport(
+            path=Path(path),
+            source=source,
+            started=started,
+            outcomes=outcomes,
+            before=current,
+            after=after,
+            changed=changed,
+            written=written,
+            dry_run=options.dry_run,
+            requests=budget.total,
+            waited_s=budget.waited_s,
+        )
+
     if options.dry_run:
         after, changed = merge_refresh(before, fresh, now=started, source=source)
-        current, written = before, False
-    else:
-        with registry_lock(path, options.lock_timeout_s):
-            current = read_raw(path, started)
-            after, changed = merge_refresh(current, fresh, now=started, source=source)
-            written = bool(changed)
-            if written:
-                _save(after, path)
-    return RefreshReport(
-        path=Path(path),
-        source=source,
-        started=started,
-        outcomes=outcomes,
-        before=current,
-        after=after,
-        changed=changed,
-        written=written,
-        dry_run=options.dry_run,
-        requests=budget.total,
-        waited_s=budget.waited_s,
-    )
+        return report_of(before, after, changed, False)
+    with registry_lock(path, options.lock_timeout_s):
+        current = read_raw(path, started)
+        after, changed = merge_refresh(current, fresh, now=started, source=source)
+        report = report_of(current, after, changed, bool(changed))
+        if report.written:
+            if before_write is not None:
+                before_write(report)
+            _save(after, path)
+    return report
 
 
 def _benchmarks(settings: Settings) -> Benchmarks | None:

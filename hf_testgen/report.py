@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from .records import ModelCandidate, Note, Selection
-from .text import format_mb, terminal_safe
+from .text import format_mb, redact_data, terminal_safe
 
 
 def _print_json(data: Any) -> int:
-    print(json.dumps(data, indent=2, sort_keys=False))
+    """`data` as JSON, every string redacted (notes quote Hub errors); json.dumps escapes control characters."""
+    print(json.dumps(redact_data(data), indent=2, sort_keys=False))
     return 0
 
 
@@ -110,21 +111,22 @@ def print_notes(notes: Sequence[Note], *, explain: bool) -> None:
 
 def print_selection(selection: Selection, *, explain: bool) -> None:
     revision = selection.revision[:12] if selection.revision else "default branch (no pinned sha)"
-    print(f"{selection.model_type} (task {selection.task}, framework {selection.framework})")
-    print(f"  model:    {selection.model_id}")
-    print(f"  revision: {revision}")
-    print(f"  source:   {selection.source}")
+    safe = terminal_safe  # every value may come from the registry or the Hub
+    print(safe(f"{selection.model_type} (task {selection.task}, framework {selection.framework})"))
+    print(f"  model:    {safe(selection.model_id)}")
+    print(f"  revision: {safe(revision)}")
+    print(f"  source:   {safe(selection.source)}")
     size = selection.size
     shown = format_mb(size.mb, size.method, bound=size.bound, dtype=size.dtype or "the stored dtype") if size else None
-    print(f"  size:     {shown or 'size unknown'}{_bound(selection)}")
+    print(f"  size:     {safe(shown or 'size unknown')}{safe(_bound(selection))}")
     if selection.task_evidence:
-        print(f"  fit:      {selection.task_evidence}")
+        print(f"  fit:      {safe(selection.task_evidence)}")
     if selection.tiny_model_id:
-        print(f"  tiny:     {selection.tiny_model_id}")
+        print(f"  tiny:     {safe(selection.tiny_model_id)}")
     print_notes(selection.notes, explain=explain)
     if explain:
         for rejection in selection.rejected:
-            print(f"  rejected: {rejection.model_id}: {terminal_safe(rejection.reason)}")
+            print(f"  rejected: {terminal_safe(rejection.model_id)}: {terminal_safe(rejection.reason)}")
     elif selection.rejected:
         print(f"  rejected: {len(selection.rejected)} candidate(s) (--explain lists them)")
 
@@ -151,7 +153,7 @@ def print_comparison(comparison: Any, *, as_json: bool) -> None:
             }
         )
         return
-    print(f"{comparison.model_type} (task {comparison.task})\n")
+    print(terminal_safe(f"{comparison.model_type} (task {comparison.task})") + "\n")
     rows = [
         (a.level, a.model_id or "-", _size(a.size_mb, a.size_method) if a.model_id else a.reason)
         for a in comparison.levels
@@ -171,7 +173,8 @@ def print_comparison(comparison: Any, *, as_json: bool) -> None:
     print(_table(("candidate", "size", "downloads", "pipeline tag", "status"), cand_rows))
     print()
     if comparison.selection:
-        print(f"chain answer: {comparison.selection.model_id} (from {comparison.selection.source})")
+        chosen = comparison.selection
+        print(f"chain answer: {terminal_safe(chosen.model_id)} (from {terminal_safe(chosen.source)})")
     else:
         print(f"chain answer: none: {terminal_safe(comparison.failure)}")
 
@@ -192,7 +195,7 @@ def print_candidates(model_type: str, task: str | None, candidates: Sequence[Mod
         )
         for c in candidates
     ]
-    print(f"{len(candidates)} {model_type} candidate(s) on the Hub" + (f" for {task}" if task else ""))
+    print(terminal_safe(f"{len(candidates)} {model_type} candidate(s) on the Hub" + (f" for {task}" if task else "")))
     print(_table(("model", "size", "downloads", "likes", "pipeline tag", "frameworks", ""), rows))
 
 

@@ -14,7 +14,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from .registry import format_timestamp
-from .text import format_mb, markdown_cell, markdown_code
+from .text import format_mb, markdown_cell, markdown_code, redact_secrets
 
 if TYPE_CHECKING:
     from .refresh import RefreshReport
@@ -90,7 +90,7 @@ def render_summary(report: RefreshReport | None, verification: VerifyReport | No
     context: dict[str, Any] = {"title": title, "note": note, "report": report, "verification": verification}
     if report is not None:
         context.update(_refresh_context(report))
-    text = _template().render(**context)
+    text = redact_secrets(_template().render(**context))  # the filters redact each value; this catches the rest
     return text.rstrip() + "\n"
 
 

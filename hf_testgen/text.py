@@ -36,12 +36,17 @@ def bound_words(bound: str | None) -> str:
 
 
 def terminal_safe(text: object) -> str:
-    """`text` with every non-printable character escaped (`\\x1b` stays visible as text).
+    """`text` without secrets (see `redact_secrets`) and with every non-printable character escaped
+    (`\\x1b` stays visible as text).
 
     Hub-provided strings (error messages, tags, ids of a hostile server) must not move the cursor,
-    recolour or retitle the user's terminal.
+    recolour or retitle the user's terminal, and nothing printed may carry a token or a password.
     """
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+    return _escaped(redact_secrets(str(text)))
+
+
+def _escaped(text: str) -> str:
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def markdown_cell(text: object) -> str:
@@ -55,34 +60,87 @@ def markdown_cell(text: object) -> str:
 
 
 def markdown_code(text: object) -> str:
-    """Inline code for an id or name: backticks inside it cannot end the span."""
-    flat = terminal_safe(re.sub(r"\s+", " ", str(text))).replace("`", "'")
-    return f"`{flat}`"
+    """Inline code for an id or name, safe in a table cell: backticks cannot end the span, `|` cannot
+    start a new column (GitHub unescapes `\\|` inside code in a table), a newline cannot end the row.
+    HTML inside a code span is shown as text."""
+    flat = terminal_safe(re.sub(r"\s+", " ", str(text))).replace("`", "'").replace("\\", "\\\\")
+    if len(flat) > MARKDOWN_CELL_MAX:
+        flat = flat[: MARKDOWN_CELL_MAX - 3] + "..."
+    return "`" + flat.replace("|", "\\|") + "`"
+
+
+# --- secrets: one redaction for every message that leaves the process ------------------------------
+REDACTED = "***"
+_SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # URL userinfo (up to the last "@" before the host), then query and fragment
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#'\"<>\\]*@"), r"\1"),
+    (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s?#'\"<>\\]*)[?#][^\s'\"<>\\]*"), r"\1"),
+    # credentials in headers and in free text
+    (re.compile(r"(?i)\b(authorization|proxy-authorization)(\s*[:=]\s*)[^\r\n'\",;)\\]+"), rf"\1\2{REDACTED}"),
+    (re.compile(r"(?i)\b(bearer)(\s+)(?!\*\*\*)[^\s'\",;)\\]+"), rf"\1\2{REDACTED}"),
+    (re.compile(r"\b(hf|api_org)_[A-Za-z0-9]{16,}"), rf"\1_{REDACTED}"),
+    (re.compile(r"(?i)\b(api[_-]?key|access[_-]?token|token|password|passwd|secret)=[^\s&'\"\\]+"), rf"\1={REDACTED}"),
+    # host:port with userinfo but no scheme ("user:pw@127.0.0.1:9")
+    (re.compile(r"(?<![\w/@])[^\s/@:'\"]+:[^\s/@'\"]+@(?=[\w.-]+(?::\d+)?\b)"), ""),
+)
+
+
+def redact_secrets(text: object) -> str:
+    """`text` without anything that may be a secret: Hub tokens (`hf_...`), `Bearer`/`Basic`
+    credentials, `api_key=...` pairs, and the userinfo, query and fragment of every URL.
+
+    This is the one redaction: `terminal_safe` and the Markdown helpers apply it, so an error
+    message, a note, a skip reason, a summary or a page cannot carry a token or a password, whatever
+    a hostile server or HTTP library put in it.
+    """
+    redacted = str(text)
+    for pattern, replacement in _SECRET_PATTERNS:
+        redacted = pattern.sub(replacement, redacted)
+    return redacted
+
+
+def redact_data(value: object) -> object:
+    """`value` (parsed JSON: dicts, lists, strings) with `redact_secrets` applied to every string."""
+    if isinstance(value, str):
+        return redact_secrets(value)
+    if isinstance(value, dict):
+        return {key: redact_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_data(item) for item in value]
+    return value
 
 
 def redact_url(url: str) -> str:
-    """`url` without `user:password@` (HF_ENDPOINT may carry credentials; never print or store them)."""
+    """`url` without `user:password@`, query string and fragment (HF_ENDPOINT may carry credentials,
+    in its userinfo or as `?api_key=...`; never print or store them)."""
     from urllib.parse import urlsplit, urlunsplit
 
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        port = parts.port
     except ValueError:
         return "<unparsable URL>"
-    if parts.username is None and parts.password is None:
-        return url
-    netloc = (host or "") + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    netloc = (f"[{host}]" if host and ":" in host else host or "") + (f":{port}" if port else "")
+    if not parts.scheme and not parts.netloc:
+        return redact_secrets(url)
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def redact_text(text: str, url: str) -> str:
-    """`text` (an error message) with every occurrence of `url`'s credentials removed."""
-    from urllib.parse import urlsplit
+    """`text` (an error message) without secrets, and without `url`'s credentials wherever they appear."""
+    from urllib.parse import unquote, urlsplit
 
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return text
-    return text.replace(url, redact_url(url)).replace(parts.netloc, redact_url(url).split("//", 1)[-1].split("/")[0])
+    try:
+        parts = urlsplit(url)
+        secrets = [parts.netloc.rpartition("@")[0] if "@" in parts.netloc else "", parts.query, parts.fragment]
+        password = unquote(parts.password or "")
+        secrets.append(password if len(password) >= 6 else "")  # a short one would redact ordinary words
+    except ValueError:
+        secrets = []
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return redact_secrets(text)
 
 
 def wrap_words(words: Sequence[str], *, indent: str, width: int = 100, separator: str = ", ") -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import GenerationError
 from ..families import Head, resolve_head
+from ..text import redact_secrets, redact_url
 from .settings import RuntimeSettings, Target
 
 PROBE_TIMEOUT_S = 10.0
@@ -29,7 +30,14 @@ _NETWORK_MODULES = frozenset({"httpx", "httpcore", "requests", "urllib3", "socke
 
 
 class LoadSkip(Exception):
-    """The weights cannot be had here and now; retrying elsewhere or later could help."""
+    """The weights cannot be had here and now; retrying elsewhere or later could help.
+
+    Its message (and LoadFailure's) becomes a skip or failure reason, hence junit XML and coverage
+    pages: it is redacted once, here, so no token, endpoint password or query string is ever in it.
+    """
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(redact_secrets(message))
 
 
 class HubUnreachableSkip(LoadSkip):
@@ -38,6 +46,9 @@ class HubUnreachableSkip(LoadSkip):
 
 class LoadFailure(Exception):
     """The checkpoint is broken, absent or not a model for the task: the test fails with this message."""
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(redact_secrets(message))
 
 
 @dataclass
@@ -164,15 +175,15 @@ def hub_access(target: Target, settings: RuntimeSettings) -> str | None:
         raise LoadSkip(f"access to {target.model_id} is gated: {first_line(error)}") from None
     except errors.RepositoryNotFoundError as error:
         raise LoadFailure(
-            f"the Hub at {settings.endpoint} says {target.model_id} does not exist "
+            f"the Hub at {redact_url(settings.endpoint)} says {target.model_id} does not exist "
             f"(or is private and no token was given): {first_line(error)}"
         ) from None
     except errors.RevisionNotFoundError as error:
         raise LoadFailure(f"{target.model_id} has no revision {target.revision}: {first_line(error)}") from None
     except errors.HfHubHTTPError as error:  # 5xx, 429: this answer, not the whole Hub
-        return f"{settings.endpoint} answered {first_line(error)}"
+        return f"{redact_url(settings.endpoint)} answered {first_line(error)}"
     except Exception as error:  # timeouts, refused connections, unknown host names, malformed answers
-        reason = unreachable_reason(settings.endpoint, error, time.monotonic() - started)
+        reason = unreachable_reason(redact_url(settings.endpoint), error, time.monotonic() - started)
         _UNREACHABLE[settings.endpoint] = reason
         return reason
     return None

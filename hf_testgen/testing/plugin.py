@@ -58,7 +58,10 @@ def device_missing(device: str) -> str | None:
 
 @pytest.fixture(scope="session")
 def hf_testgen_settings() -> RuntimeSettings:
-    return RuntimeSettings.from_env(os.environ)
+    try:
+        return RuntimeSettings.from_env(os.environ)
+    except ValueError as error:  # a bad HF_TOKEN: every test of the session fails with this one line
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from ..config import validate_token
 from ..records import LOAD_DTYPES
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -43,6 +44,13 @@ class RuntimeSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RuntimeSettings:
+        """The session's settings.
+
+        Raises:
+            ConfigError: HF_TOKEN holds whitespace or a control character (huggingface_hub reads it
+                for every download; the HTTP library would quote it in its error, and so in a skip).
+        """
+        validate_token(env.get("HF_TOKEN") or None)
         semantic = _text(env, "HF_TESTGEN_SEMANTIC")
         offline = _text(env, "HF_HUB_OFFLINE")
         return cls(
