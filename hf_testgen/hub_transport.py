@@ -1,0 +1,170 @@
+"""The HTTP transport of the Hub calls: every socket read and write bounded by the call's deadline.
+
+httpx's timeouts bound each read, not a whole answer: a server that sends one header byte every
+second restarts the read timeout with each byte, so neither httpx's `read` timeout nor a check
+between body chunks ever fires while the status line and headers trickle in (issue 15: 40 s
+against a 4 s deadline). The bound therefore sits under HTTP, in httpcore's public
+network-backend seam (`ConnectionPool(network_backend=...)`): each `connect`, `read`, `write`
+and TLS handshake gets at most the time left to the current call, and once that is spent the
+call fails with our `timeout` error. Connection set-up, headers and body thus share one
+wall-clock deadline, on new and on kept-alive connections alike.
+
+`DeadlineTransport` is an httpx transport over such a pool (httpx's own `HTTPTransport` offers no
+way to pass a backend). Proxies named in the environment are honoured the way urllib reads them
+(`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), through httpcore's `HTTPProxy` on the same backend.
+Outside a call's deadline (transformers downloading weights in the same process) the backend
+passes every timeout through unchanged.
+"""
+
+from __future__ import annotations
+
+import importlib
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+
+# huggingface_hub 1.x speaks httpx over httpcore; 2.x the renamed httpx2 over httpcore2.
+_CORE_OF = {"httpx": "httpcore", "httpx2": "httpcore2"}
+
+
+def make_transport(http: Any, current_budget: Callable[[], Any]) -> Any:
+    """A `DeadlineTransport` for the httpx module `http` (httpx or httpx2), reading the budget of
+    the call in progress from `current_budget()` (None outside a call)."""
+    core = importlib.import_module(_CORE_OF[http.__name__])
+
+    def bound(timeout: float | None) -> float | None:
+        budget = current_budget()
+        if budget is None:
+            return timeout
+        remaining = budget.remaining()
+        if remaining <= 0:
+            raise budget.timed_out()
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def guarded(call: Callable[[], Any]) -> Any:
+        """`call()`; a timeout of the socket once the deadline has passed is our timeout error."""
+        try:
+            return call()
+        except core.TimeoutException as err:
+            budget = current_budget()
+            if budget is not None and budget.remaining() <= 0.05:
+                raise budget.timed_out() from err
+            raise
+
+    class DeadlineStream(core.NetworkStream):  # type: ignore[misc, name-defined]
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            return guarded(lambda: self._inner.read(max_bytes, bound(timeout)))
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            guarded(lambda: self._inner.write(buffer, bound(timeout)))
+
+        def close(self) -> None:
+            self._inner.close()
+
+        def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
+            return DeadlineStream(guarded(lambda: self._inner.start_tls(ssl_context, server_hostname, bound(timeout))))
+
+        def get_extra_info(self, info: str) -> Any:
+            return self._inner.get_extra_info(info)
+
+    class DeadlineBackend(core.NetworkBackend):  # type: ignore[misc, name-defined]
+        def __init__(self) -> None:
+            self._inner = core.SyncBackend()
+
+        def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address=None,
+                        socket_options=None) -> Any:  # fmt: skip
+            return DeadlineStream(guarded(lambda: self._inner.connect_tcp(
+                host, port, bound(timeout), local_address=local_address, socket_options=socket_options
+            )))  # fmt: skip
+
+        def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options=None) -> Any:
+            return DeadlineStream(
+                guarded(lambda: self._inner.connect_unix_socket(path, bound(timeout), socket_options))
+            )
+
+        def sleep(self, seconds: float) -> None:
+            self._inner.sleep(seconds)
+
+    class ResponseStream(http.SyncByteStream):  # type: ignore[misc, name-defined]
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        def __iter__(self) -> Iterator[bytes]:
+            with _mapped(core, http):
+                yield from self._inner
+
+        def close(self) -> None:
+            if hasattr(self._inner, "close"):
+                self._inner.close()
+
+    class DeadlineTransport(http.BaseTransport):  # type: ignore[misc, name-defined]
+        """httpx's transport contract over httpcore pools whose sockets keep the call's deadline."""
+
+        def __init__(self) -> None:
+            ssl_context = http.create_ssl_context()
+            self._direct = core.ConnectionPool(ssl_context=ssl_context, network_backend=DeadlineBackend())
+            self._proxies: dict[str, Any] = {}
+            for scheme, proxy in urllib.request.getproxies().items():
+                if scheme in ("http", "https") and proxy.startswith(("http://", "https://")):
+                    url = http.URL(proxy)
+                    self._proxies[scheme] = core.HTTPProxy(
+                        proxy_url=core.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=b"/"),
+                        ssl_context=ssl_context,
+                        network_backend=DeadlineBackend(),
+                    )
+
+        def _pool_for(self, url: Any) -> Any:
+            proxy = self._proxies.get(url.scheme)
+            if proxy is None or urllib.request.proxy_bypass(url.host):
+                return self._direct
+            return proxy
+
+        def handle_request(self, request: Any) -> Any:
+            core_request = core.Request(
+                method=request.method,
+                url=core.URL(
+                    scheme=request.url.raw_scheme,
+                    host=request.url.raw_host,
+                    port=request.url.port,
+                    target=request.url.raw_path,
+                ),
+                headers=request.headers.raw,
+                content=request.stream,
+                extensions=request.extensions,
+            )
+            with _mapped(core, http):
+                answer = self._pool_for(request.url).handle_request(core_request)
+            return http.Response(
+                status_code=answer.status,
+                headers=answer.headers,
+                stream=ResponseStream(answer.stream),
+                extensions=answer.extensions,
+            )
+
+        def close(self) -> None:
+            self._direct.close()
+            for pool in self._proxies.values():
+                pool.close()
+
+    return DeadlineTransport()
+
+
+class _mapped:
+    """httpcore's exceptions as httpx's of the same name (what huggingface_hub catches and retries)."""
+
+    def __init__(self, core: Any, http: Any) -> None:
+        self._core, self._http = core, http
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, value: BaseException | None, traceback: Any) -> bool:
+        if value is None or not isinstance(value, self._core.ProtocolError | self._core.NetworkError
+                                           | self._core.TimeoutException | self._core.ProxyError
+                                           | self._core.UnsupportedProtocol):  # fmt: skip
+            return False
+        mapped = getattr(self._http, type(value).__name__, self._http.TransportError)
+        raise mapped(str(value)) from value
