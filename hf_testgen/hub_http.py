@@ -81,6 +81,7 @@ class Budget:
     origin: tuple[str, str, int | None] | None = None  # the endpoint's (scheme, host, port): no other is asked
     max_bytes: int = MAX_RESPONSE_BYTES
     seen: set[tuple[str, str]] = field(default_factory=set)  # (method, URL) asked in the current try
+    bodies: int = 0  # answers whose body was read to its end; fewer than answers: one broke off
 
     def remaining(self) -> float:
         return self.expires - time.monotonic()
@@ -127,6 +128,8 @@ def _before_request(request: Any) -> None:
             "bad_response", f"the Hub pointed to another host ({request.url.host}); not followed, the token stays home"
         )
     key = (request.method, str(request.url))
+    if key in budget.seen and budget.bodies < budget.answers:  # huggingface_hub retrying a broken answer
+        raise HubUnavailableError("bad_response", f"the Hub's answer to {request.url.path} broke off before its end")
     if key in budget.seen:
         raise HubUnavailableError(
             "bad_response", f"the Hub's answers loop: {request.url.path} was asked for twice (a next page or redirect)"
@@ -223,6 +226,7 @@ def _body_stream(response: Any, budget: Budget) -> Any:
                     if size > budget.max_bytes:
                         raise too_big()
                     yield piece
+            budget.bodies += 1
 
         def close(self) -> None:
             self._inner.close()
@@ -265,6 +269,7 @@ def install_hooks() -> None:
         )
 
     set_client_factory(client_factory)
+    get_session()  # build the client (and its TLS context) now, outside any call's deadline
     _installed = True
 
 
@@ -292,7 +297,7 @@ def bounded(
         expires=time.monotonic() + deadline_s,
         deadline_s=deadline_s,
         max_tries=max_tries,
-        max_requests=max_requests or MAX_REQUESTS_PER_CALL,
+        max_requests=MAX_REQUESTS_PER_CALL if max_requests is None else max_requests,
         origin=_origin(endpoint),
     )
     token = _budget.set(budget)
@@ -319,7 +324,7 @@ def call_with_retries(call: Callable[[], T], budget: Budget) -> T:
         try:
             return call()
         except RetryableAnswer as answer:
-            if budget.tries >= budget.max_tries:
+            if budget.tries >= min(budget.max_tries, budget.max_requests):
                 raise HubUnavailableError(answer.reason, str(answer)) from None
             if answer.wait_s > budget.remaining():
                 raise HubUnavailableError(answer.reason, f"{answer} beyond the deadline") from None

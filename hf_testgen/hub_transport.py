@@ -18,10 +18,13 @@ passes every timeout through unchanged.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from .errors import HubUnavailableError
 
 # huggingface_hub 1.x speaks httpx over httpcore; 2.x the renamed httpx2 over httpcore2.
 _CORE_OF = {"httpx": "httpcore", "httpx2": "httpcore2"}
@@ -93,7 +96,7 @@ def make_transport(http: Any, current_budget: Callable[[], Any]) -> Any:
             self._inner = inner
 
         def __iter__(self) -> Iterator[bytes]:
-            with _mapped(core, http):
+            with _mapped(core, http, current_budget):
                 yield from self._inner
 
         def close(self) -> None:
@@ -104,7 +107,7 @@ def make_transport(http: Any, current_budget: Callable[[], Any]) -> Any:
         """httpx's transport contract over httpcore pools whose sockets keep the call's deadline."""
 
         def __init__(self) -> None:
-            ssl_context = http.create_ssl_context()
+            ssl_context = _ssl_context(http)
             self._direct = core.ConnectionPool(ssl_context=ssl_context, network_backend=DeadlineBackend())
             self._proxies: dict[str, Any] = {}
             for scheme, proxy in urllib.request.getproxies().items():
@@ -135,7 +138,7 @@ def make_transport(http: Any, current_budget: Callable[[], Any]) -> Any:
                 content=request.stream,
                 extensions=request.extensions,
             )
-            with _mapped(core, http):
+            with _mapped(core, http, current_budget):
                 answer = self._pool_for(request.url).handle_request(core_request)
             return http.Response(
                 status_code=answer.status,
@@ -152,11 +155,23 @@ def make_transport(http: Any, current_budget: Callable[[], Any]) -> Any:
     return DeadlineTransport()
 
 
-class _mapped:
-    """httpcore's exceptions as httpx's of the same name (what huggingface_hub catches and retries)."""
+@functools.cache
+def _ssl_context(http: Any) -> Any:
+    """One TLS context per process: loading the CA bundle takes a noticeable part of a 1 s deadline,
+    and huggingface_hub re-creates its client (hence our transport) after a connection error."""
+    return http.create_ssl_context()
 
-    def __init__(self, core: Any, http: Any) -> None:
-        self._core, self._http = core, http
+
+class _mapped:
+    """httpcore's exceptions as httpx's of the same name (what huggingface_hub catches and retries).
+
+    Within a call's deadline, a protocol error (a truncated chunk, a Content-Length that lies, a
+    header line past httpcore's limit) is the Hub's malformed answer, our "bad_response": sending
+    the same request again, as huggingface_hub would, gets the same answer.
+    """
+
+    def __init__(self, core: Any, http: Any, current_budget: Callable[[], Any]) -> None:
+        self._core, self._http, self._current_budget = core, http, current_budget
 
     def __enter__(self) -> None:
         return None
@@ -166,5 +181,8 @@ class _mapped:
                                            | self._core.TimeoutException | self._core.ProxyError
                                            | self._core.UnsupportedProtocol):  # fmt: skip
             return False
+        if isinstance(value, self._core.ProtocolError) and self._current_budget() is not None:
+            shown = str(value).splitlines()[0][:200] if str(value) else type(value).__name__
+            raise HubUnavailableError("bad_response", f"the Hub's answer broke off or is malformed: {shown}") from None
         mapped = getattr(self._http, type(value).__name__, self._http.TransportError)
         raise mapped(str(value)) from value

@@ -194,7 +194,11 @@ def with_exact_sizes(
         budget.wait_for(settings.api_max_tries)
         try:
             info = hub.fetch_model(
-                candidate.model_id, settings=settings, model_type=model_type, on_requests=budget.record
+                candidate.model_id,
+                settings=settings,
+                model_type=model_type,
+                on_requests=budget.record,
+                max_requests=budget.room(),
             )
         except HubUnavailableError as err:
             if err.reason == "not_found":
@@ -233,6 +237,7 @@ def refresh_type(
             pages=options.pages,
             on_requests=budget.record,
             notes=row_notes,
+            max_requests=budget.room(),
         )
     except HubUnavailableError as err:
         return TypeOutcome(model_type, failure=f"{err} ({err.reason})")
