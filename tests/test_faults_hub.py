@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 import time
 import tracemalloc
+from datetime import datetime, timedelta, timezone
 
 import hostile_hub as hostile
 import pytest
-from factories import settings_for
+from factories import candidate_row, hub_record, registry_dict, settings_for, write_registry
 
 from hf_testgen import hub, hub_http
 from hf_testgen.errors import HubUnavailableError
 from hf_testgen.progress import RequestBudget
 from hf_testgen.refresh import RefreshOptions, refresh_registry
+from hf_testgen.refresh_merge import MAX_UNSEEN_REFRESHES
+from hf_testgen.summary import render_summary
 from hf_testgen.testing import loading
 from hf_testgen.testing.settings import RuntimeSettings, Target
 
@@ -277,3 +280,128 @@ def test_own_a_header_line_of_100_kb_is_one_bad_response(tmp_path):
         err = list_error(server.url, tmp_path)
         asked = len(server.targets)
     assert err.reason == "bad_response" and asked == 1
+
+
+
+def _two_step_loop(target):
+    other = "/api/models/b" if not target.startswith("/api/models/b") else "/api/models?filter=bert"
+    yield hostile.head("307 Temporary Redirect", {"Location": other, "Content-Length": "0"})
+
+
+def test_own_a_two_step_redirect_loop_stops_at_the_repeat(tmp_path):
+    with hostile.HostileHub().on("/api/models", _two_step_loop) as server:
+        err = list_error(server.url, tmp_path)
+        asked = len(server.targets)
+    assert err.reason == "bad_response" and "asked for twice" in str(err) and asked <= 3
+
+
+def _endless_header_lines(target):
+    yield b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    while True:
+        yield b"X-More: " + b"m" * 1000 + b"\r\n"
+
+
+def test_own_endless_header_lines_are_one_bad_response(tmp_path):
+    with hostile.HostileHub().on("/api/models", _endless_header_lines) as server:
+        err = list_error(server.url, tmp_path)
+        asked = len(server.targets)
+    assert err.reason == "bad_response" and asked == 1
+
+
+def test_own_a_stacked_gzip_encoding_is_refused(tmp_path):
+    import gzip
+
+    twice = gzip.compress(gzip.compress(ROWS))
+    with hostile.HostileHub().on("/api/models", hostile.answer(twice, Content_Encoding="gzip, gzip")) as server:
+        err = list_error(server.url, tmp_path)
+    assert err.reason == "bad_response" and "gzip, gzip" in str(err)
+
+
+# --- cause 4, the refresh's part: merge, never replace; dates from the Hub clamped --------------
+
+BERT = "google-bert/bert-base-uncased"
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+STAMP = "2026-11-27T12:00:00Z"
+SIZED = {"safetensors": {"parameters": {"F32": 10**6}, "total": 10**6}}  # exact size: no model_info
+
+
+@pytest.fixture
+def short_hub(local_hub, tmp_path):
+    """A registry of 19 bert candidates (the first the only fill-mask one), all on the Hub, and a
+    Hub whose next list answer has only `acme/bert-new` (the issue's 19 -> 1)."""
+    old = [candidate_row(BERT, "bert", pipeline_tag="fill-mask")]
+    old += [candidate_row(f"acme/bert-{n}", "bert") for n in range(18)]
+    for row in [*old, {"id": "acme/bert-new"}]:
+        local_hub.add_model(hub_record(row["id"], "bert", downloads=10 if row["id"] == BERT else 0, **SIZED))
+    local_hub.hostile_rows("/api/models", [hub_record("acme/bert-new", "bert", downloads=9, **SIZED)])
+    return local_hub, write_registry(tmp_path / "r.json", registry_dict({"bert": old}))
+
+
+def refresh_bert(hub_url, path, now=NOW):
+    settings = settings_for(hub_url, path)
+    return refresh_registry(path, ["bert"], settings=settings, options=FAST, budget=RequestBudget(), now=now)
+
+
+def bert_rows(path):
+    return {row["id"]: row for row in json.loads(path.read_text())["model_types"]["bert"]["candidates"]}
+
+
+def test_a_shorter_hub_list_keeps_the_old_candidates_marked_unseen(short_hub):
+    hub_server, path = short_hub
+    report = refresh_bert(hub_server.url, path)
+    rows = bert_rows(path)
+    assert len(rows) == 19 + 1 and json.loads(path.read_text())["model_types"]["bert"]["default"] == "acme/bert-new"
+    assert rows[BERT]["pipeline_tag"] == "fill-mask"
+    assert rows[BERT]["unseen_since"] == STAMP and rows[BERT]["unseen_refreshes"] == 1
+    assert "unseen_since" not in rows["acme/bert-new"] and not report.failures
+
+
+def test_the_summary_reports_added_updated_kept_unseen_and_dropped(short_hub):
+    hub_server, path = short_hub
+    text = render_summary(refresh_bert(hub_server.url, path))
+    assert "### Candidates added, kept unseen and dropped" in text
+    assert "`acme/bert-new`" in text and f"`{BERT}` (since `2026-11-27`, 1x)" in text
+
+
+def test_a_candidate_missed_by_4_refreshes_in_a_row_is_dropped(short_hub):
+    hub_server, path = short_hub
+    for week in range(MAX_UNSEEN_REFRESHES):
+        hub_server.hostile_rows("/api/models", [hub_record("acme/bert-new", "bert", downloads=9, **SIZED)])
+        refresh_bert(hub_server.url, path, now=NOW + timedelta(days=7 * week))
+        rows = bert_rows(path)
+        if week < MAX_UNSEEN_REFRESHES - 1:
+            assert rows[BERT]["unseen_refreshes"] == week + 1 and rows[BERT]["unseen_since"] == STAMP
+    assert BERT not in rows and list(rows) == ["acme/bert-new"]
+
+
+def test_a_candidate_listed_again_loses_its_unseen_mark(short_hub):
+    hub_server, path = short_hub
+    refresh_bert(hub_server.url, path)
+    refresh_bert(hub_server.url, path, now=NOW + timedelta(days=7))  # the real listing: every bert model
+    rows = bert_rows(path)
+    assert "unseen_since" not in rows[BERT] and "unseen_refreshes" not in rows[BERT]
+
+
+def test_a_candidate_the_hub_says_is_gone_is_dropped_at_once(short_hub):
+    hub_server, path = short_hub
+    hub_server.remove_model(BERT)  # model_info: 404
+    report = refresh_bert(hub_server.url, path)
+    assert BERT not in bert_rows(path) and "acme/bert-0" in bert_rows(path)
+    assert any("model_info says it is gone" in note for note in report.outcomes[0].notes)
+
+
+def test_a_future_last_modified_from_the_hub_is_clamped_to_now(local_hub, tmp_path):
+    local_hub.add_model(hub_record("acme/bert-future", "bert", lastModified="9999-12-31T00:00:00.000Z", **SIZED))
+    before = datetime.now(timezone.utc)
+    [candidate] = hub.fetch_candidates("bert", settings=settings_for(local_hub.url, tmp_path / "r.json"))
+    assert before <= candidate.last_modified <= datetime.now(timezone.utc)
+
+
+@pytest.mark.parametrize("mark", [{"unseen_refreshes": "lots"}, {"unseen_refreshes": 10**9},
+                                  {"unseen_refreshes": 2, "unseen_since": "9999-12-31T00:00:00Z"}])  # fmt: skip
+def test_own_a_hostile_unseen_mark_in_the_registry_is_reset(short_hub, tmp_path, mark):
+    hub_server, _ = short_hub
+    path = write_registry(tmp_path / "marked.json", registry_dict({"bert": [candidate_row(BERT, "bert", **mark)]}))
+    refresh_bert(hub_server.url, path)
+    row = bert_rows(path)[BERT]
+    assert row["unseen_since"] == STAMP and row["unseen_refreshes"] in (1, 3)
