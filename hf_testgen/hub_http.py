@@ -54,7 +54,8 @@ RETRY_MAX_WAIT_S = 8.0
 # ample headroom and still a bounded amount of memory for json and huggingface_hub to parse.
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 # Requests one call may send when no request budget says otherwise (selection, the plugin's
-# probe): its tries, plus a few redirects and pages. More means the Hub's answers loop.
+# probe): its tries, plus a few redirects and pages (at least twice the tries). More means the
+# Hub's answers loop.
 MAX_REQUESTS_PER_CALL = 10
 ACCEPTED_ENCODINGS = "gzip, deflate"  # what we can decode in bounded steps (see `_body_stream`)
 T = TypeVar("T")
@@ -297,7 +298,7 @@ def bounded(
         expires=time.monotonic() + deadline_s,
         deadline_s=deadline_s,
         max_tries=max_tries,
-        max_requests=MAX_REQUESTS_PER_CALL if max_requests is None else max_requests,
+        max_requests=max(MAX_REQUESTS_PER_CALL, 2 * max_tries) if max_requests is None else max_requests,
         origin=_origin(endpoint),
     )
     token = _budget.set(budget)

@@ -45,12 +45,16 @@ def make_transport(http: Any, current_budget: Callable[[], Any]) -> Any:
         return remaining if timeout is None else min(timeout, remaining)
 
     def guarded(call: Callable[[], Any]) -> Any:
-        """`call()`; a timeout of the socket once the deadline has passed is our timeout error."""
+        """`call()`; within a call's deadline a socket timeout is our timeout error at once.
+
+        Every timeout inside a deadline is derived from the time left (here and in `hub_http`'s
+        request hook), so it means the deadline passed: huggingface_hub must not retry it.
+        """
         try:
             return call()
         except core.TimeoutException as err:
             budget = current_budget()
-            if budget is not None and budget.remaining() <= 0.05:
+            if budget is not None:
                 raise budget.timed_out() from err
             raise
 

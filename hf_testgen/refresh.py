@@ -10,9 +10,11 @@ A refresh, step by step:
    that can become the default and whose size is only estimated get one
    `model_info(files_metadata=True)` each, unless the registry already holds an exact size for
    the same commit. A type that fails is reported and its entry left untouched.
-3. Under a file lock (`<registry>.lock`): read the file again, merge (`registry.merge_refresh`),
-   write atomically (temporary file + rename). Reading again under the lock is what lets two
-   refreshes of different types run at once without either losing the other's update.
+3. Under a file lock (`<registry>.lock`): read the file again, merge (`registry.merge_refresh`:
+   candidates are merged, never replaced; an old one the Hub did not list is kept, marked unseen,
+   see `refresh_merge`), write atomically (temporary file + rename). Reading again under the
+   lock is what lets two refreshes of different types run at once without either losing the
+   other's update.
 
 Decisions, and why:
 
