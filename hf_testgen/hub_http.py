@@ -82,7 +82,7 @@ class Budget:
     origin: tuple[str, str, int | None] | None = None  # the endpoint's (scheme, host, port): no other is asked
     max_bytes: int = MAX_RESPONSE_BYTES
     seen: set[tuple[str, str]] = field(default_factory=set)  # (method, URL) asked in the current try
-    bodies: int = 0  # answers whose body was read to its end; fewer than answers: one broke off
+    broken: bool = False  # reading an answer's body failed in the current try (cut off, reset)
 
     def remaining(self) -> float:
         return self.expires - time.monotonic()
@@ -129,7 +129,7 @@ def _before_request(request: Any) -> None:
             "bad_response", f"the Hub pointed to another host ({request.url.host}); not followed, the token stays home"
         )
     key = (request.method, str(request.url))
-    if key in budget.seen and budget.bodies < budget.answers:  # huggingface_hub retrying a broken answer
+    if key in budget.seen and budget.broken:  # huggingface_hub retrying an answer that broke off
         raise HubUnavailableError("bad_response", f"the Hub's answer to {request.url.path} broke off before its end")
     if key in budget.seen:
         raise HubUnavailableError(
@@ -219,15 +219,18 @@ def _body_stream(response: Any, budget: Budget) -> Any:
 
         def __iter__(self) -> Iterator[bytes]:
             size = 0
-            for chunk in self._inner:
-                if budget.remaining() <= 0:
-                    raise budget.timed_out()
-                for piece in decoded(chunk, budget.max_bytes - size):
-                    size += len(piece)
-                    if size > budget.max_bytes:
-                        raise too_big()
-                    yield piece
-            budget.bodies += 1
+            try:
+                for chunk in self._inner:
+                    if budget.remaining() <= 0:
+                        raise budget.timed_out()
+                    for piece in decoded(chunk, budget.max_bytes - size):
+                        size += len(piece)
+                        if size > budget.max_bytes:
+                            raise too_big()
+                        yield piece
+            except Exception:
+                budget.broken = True
+                raise
 
         def close(self) -> None:
             self._inner.close()
@@ -322,6 +325,7 @@ def call_with_retries(call: Callable[[], T], budget: Budget) -> T:
     """
     while True:
         budget.seen.clear()  # a retry asks the first page again; only a repeat within one try is a loop
+        budget.broken = False
         try:
             return call()
         except RetryableAnswer as answer:
