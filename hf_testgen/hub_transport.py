@@ -169,9 +169,11 @@ def _ssl_context(http: Any) -> Any:
 class _mapped:
     """httpcore's exceptions as httpx's of the same name (what huggingface_hub catches and retries).
 
-    Within a call's deadline, a protocol error (a truncated chunk, a Content-Length that lies, a
-    header line past httpcore's limit) is the Hub's malformed answer, our "bad_response": sending
-    the same request again, as huggingface_hub would, gets the same answer.
+    Within a call's deadline, a remote protocol error (a truncated chunk, a Content-Length that
+    lies, a header line past httpcore's limit) is the Hub's malformed answer, our "bad_response":
+    sending the same request again, as huggingface_hub would, gets the same answer. A local one
+    (our own request refused by h11, e.g. a header value with a newline) is passed on as it was:
+    its text may quote our headers, the token's among them.
     """
 
     def __init__(self, core: Any, http: Any, current_budget: Callable[[], Any]) -> None:
@@ -185,7 +187,7 @@ class _mapped:
                                            | self._core.TimeoutException | self._core.ProxyError
                                            | self._core.UnsupportedProtocol):  # fmt: skip
             return False
-        if isinstance(value, self._core.ProtocolError) and self._current_budget() is not None:
+        if isinstance(value, self._core.RemoteProtocolError) and self._current_budget() is not None:
             shown = str(value).splitlines()[0][:200] if str(value) else type(value).__name__
             raise HubUnavailableError("bad_response", f"the Hub's answer broke off or is malformed: {shown}") from None
         mapped = getattr(self._http, type(value).__name__, self._http.TransportError)
