@@ -175,8 +175,8 @@ def test_own_a_next_page_on_another_host_never_receives_the_token(tmp_path):
 def test_own_429_with_retry_after_1e9_fails_at_once(local_hub, tmp_path):
     local_hub.fail("/api/models", 429, headers={"Retry-After": "1e9"}, times=None)
     started = time.monotonic()
-    err = list_error(local_hub.url, tmp_path, api_deadline_s=2.0)
-    assert err.reason == "rate_limited" and time.monotonic() - started < 1.5
+    err = list_error(local_hub.url, tmp_path, api_deadline_s=10.0)
+    assert err.reason == "rate_limited" and time.monotonic() - started < 5.0  # no wait for the deadline
     assert local_hub.count("/api/models") == 1
 
 
