@@ -86,6 +86,14 @@ def test_the_plugin_probe_with_trickled_headers_stops_at_its_bound(monkeypatch):
     assert elapsed < 4.0
 
 
+def test_own_a_5xx_to_the_probe_is_this_answer_not_an_unreachable_hub(monkeypatch, local_hub):
+    monkeypatch.setattr(loading, "_UNREACHABLE", {})
+    local_hub.fail("/api/models", 503, times=1)
+    target = Target("bert", "fill-mask", "acme/bert-x", None, None, "acme/bert-x")
+    reason = loading.hub_access(target, RuntimeSettings(endpoint=local_hub.url))
+    assert reason is not None and "answered" in reason and "503" in reason
+    assert loading._UNREACHABLE == {}  # the next file asks again rather than going cache-only
+
 def test_an_endless_body_stops_at_the_size_cap(tmp_path):
     with hostile.HostileHub().on("/api/models", hostile.endless_body) as server:
         err = list_error(server.url, tmp_path, api_deadline_s=2.0)
