@@ -28,6 +28,8 @@ from .errors import HubUnavailableError
 
 # huggingface_hub 1.x speaks httpx over httpcore; 2.x the renamed httpx2 over httpcore2.
 _CORE_OF = {"httpx": "httpcore", "httpx2": "httpcore2"}
+# httpx's own defaults for its transport's pool (httpcore's are 10 connections kept for ever).
+POOL_LIMITS = {"max_connections": 100, "max_keepalive_connections": 20, "keepalive_expiry": 5.0}
 
 
 def make_transport(http: Any, current_budget: Callable[[], Any]) -> Any:
@@ -111,16 +113,18 @@ def make_transport(http: Any, current_budget: Callable[[], Any]) -> Any:
         """httpx's transport contract over httpcore pools whose sockets keep the call's deadline."""
 
         def __init__(self) -> None:
-            ssl_context = _ssl_context(http)
-            self._direct = core.ConnectionPool(ssl_context=ssl_context, network_backend=DeadlineBackend())
+            pool = {"ssl_context": _ssl_context(http), **POOL_LIMITS}
+            self._direct = core.ConnectionPool(network_backend=DeadlineBackend(), **pool)
             self._proxies: dict[str, Any] = {}
             for scheme, proxy in urllib.request.getproxies().items():
                 if scheme in ("http", "https") and proxy.startswith(("http://", "https://")):
                     url = http.URL(proxy)
+                    auth = (url.username.encode(), url.password.encode()) if url.username else None
                     self._proxies[scheme] = core.HTTPProxy(
                         proxy_url=core.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=b"/"),
-                        ssl_context=ssl_context,
+                        proxy_auth=auth,
                         network_backend=DeadlineBackend(),
+                        **pool,
                     )
 
         def _pool_for(self, url: Any) -> Any:

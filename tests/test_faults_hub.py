@@ -274,6 +274,24 @@ def test_own_an_http10_answer_ended_by_close_is_read(tmp_path):
     assert [c.model_id for c in candidates] == ["acme/bert-x"]
 
 
+def test_own_a_proxy_from_the_environment_is_used_and_keeps_the_deadline(monkeypatch, tmp_path):
+    from huggingface_hub import close_session
+
+    with hostile.HostileHub().on("http://hub.invalid/api/models", hostile.slow_headers(ROWS, 0.2)) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        close_session()  # the next call builds a client, hence a transport, that reads the environment
+        try:
+            started = time.monotonic()
+            err = list_error("http://hub.invalid", tmp_path, api_deadline_s=1.0)
+            elapsed = time.monotonic() - started
+        finally:
+            monkeypatch.delenv("HTTP_PROXY")
+            close_session()
+        assert proxy.targets and proxy.targets[0].startswith("http://hub.invalid/api/models?")
+    assert err.reason == "timeout" and elapsed < 4.0
+
 def test_own_a_slow_model_info_body_stops_at_the_deadline(tmp_path):
     with hostile.HostileHub().on("/api/models/", hostile.slow_headers(b'{"id": "acme/bert-x"}', 0.2)) as server:
         started = time.monotonic()
