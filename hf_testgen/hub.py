@@ -76,12 +76,24 @@ def make_api(settings: Settings) -> HfApi:
 def _translate(err: BaseException, settings: Settings) -> HubUnavailableError:
     """Our error for whatever huggingface_hub or the HTTP layer raised: a reason, and a one-line
     message without the endpoint's credentials and without terminal control characters."""
-    found = _classify(err)
+    found = _shape_error(err) or _classify(err)
     message = str(found).replace(settings.token, REDACTED) if settings.token else str(found)
     message = terminal_safe(redact_text(message, settings.endpoint))
     if message == str(found):
         return found
     return HubUnavailableError(found.reason, message)
+
+
+def _shape_error(err: BaseException) -> HubUnavailableError | None:
+    """An answer too deep for the JSON parser, or of the wrong shape for huggingface_hub (an object
+    where a list was expected gives TypeError when its keys are read as rows): a bad answer."""
+    if isinstance(err, RecursionError):
+        return HubUnavailableError("bad_response", "the Hub's answer is JSON nested too deep to read")
+    if isinstance(err, (TypeError, AttributeError, KeyError)):
+        return HubUnavailableError(
+            "bad_response", f"the Hub's answer is not of the expected shape (a list of models): {type(err).__name__}"
+        )
+    return None
 
 
 def _classify(err: BaseException) -> HubUnavailableError:
@@ -239,17 +251,19 @@ def fetch_model(
     settings: Settings,
     model_type: str | None = None,
     on_requests: Callable[[int], None] | None = None,
+    max_requests: int | None = None,
 ) -> ModelCandidate:
     """Full facts for one model, with exact file sizes (`model_info(files_metadata=True)`).
 
     Args:
         on_requests: called with the number of requests sent (the refresh's request budget).
+        max_requests: the most requests it may send, redirects and retries included.
 
     Raises:
         HubUnavailableError: with reason "not_found" when the model does not exist.
     """
     api = make_api(settings)
-    with deadline(settings) as budget:
+    with deadline(settings, max_requests=max_requests) as budget:
         try:
             info = call_with_retries(lambda: api.model_info(model_id, files_metadata=True), budget)
         except Exception as err:
@@ -283,6 +297,7 @@ def fetch_candidate_pages(
     task: str | None = None,
     on_requests: Callable[[int], None] | None = None,
     notes: list[Note] | None = None,
+    max_requests: int | None = None,
 ) -> list[ModelCandidate]:
     """Up to `limit` x `pages` live candidates for a model type, following the Hub's pages.
 
@@ -299,6 +314,8 @@ def fetch_candidate_pages(
         task: a pipeline tag to filter on, or None for every task.
         on_requests: called once with the number of HTTP requests sent (pages and retries),
             also when the call fails, so that the caller can keep a request budget.
+        max_requests: the most requests the call may send, pages, redirects and retries together
+            (the refresh passes what its `--max-requests` window has left); past it the call fails.
 
     Returns:
         Candidates with sizes and frameworks derived, best-downloaded first.
@@ -309,7 +326,7 @@ def fetch_candidate_pages(
     api = make_api(settings)
 
     listing = _listing(api, model_type, task=task, limit=limit * pages)
-    with deadline(settings) as budget:
+    with deadline(settings, max_requests=max_requests) as budget:
         budget.max_tries = settings.api_max_tries + pages - 1  # a retried listing starts again at page 1
         try:
             infos = call_with_retries(listing, budget)

@@ -56,6 +56,10 @@ class RequestBudget:
             self._sent.popleft()
         return len(self._sent)
 
+    def room(self) -> int:
+        """Requests that still fit in the window now (what one call may send after `wait_for`)."""
+        return max(0, self.max_requests - self.in_window())
+
     def wait_for(self, requests: int) -> float:
         """Block until `requests` more fit in the window; return the seconds waited."""
         wanted = max(0, min(requests, self.max_requests))

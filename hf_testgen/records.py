@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal, get_args
 
+from .dates import clamp_to_now
+
 Framework = Literal["pytorch", "tensorflow", "jax", "onnx"]
 SizeMethod = Literal[
     "safetensors", "weight_files", "page_files", "used_storage", "param_count", "config_params", "default_config",
@@ -194,7 +196,7 @@ class ModelCandidate:
             downloads=int(_number(fields, "downloads", minimum=0, whole=True) or 0),
             likes=int(_number(fields, "likes", minimum=0, whole=True) or 0),
             trending_score=float(_number(fields, "trending_score") or 0.0),
-            last_modified=_aware(getattr(info, "last_modified", None)),
+            last_modified=clamp_to_now(getattr(info, "last_modified", None)),  # a future date is not a fact
             pipeline_tag=_text(fields, "pipeline_tag"),
             library_name=_text(fields, "library_name"),
             tags=_strings(fields, "tags"),

@@ -10,9 +10,11 @@ A refresh, step by step:
    that can become the default and whose size is only estimated get one
    `model_info(files_metadata=True)` each, unless the registry already holds an exact size for
    the same commit. A type that fails is reported and its entry left untouched.
-3. Under a file lock (`<registry>.lock`): read the file again, merge (`registry.merge_refresh`),
-   write atomically (temporary file + rename). Reading again under the lock is what lets two
-   refreshes of different types run at once without either losing the other's update.
+3. Under a file lock (`<registry>.lock`): read the file again, merge (`registry.merge_refresh`:
+   candidates are merged, never replaced; an old one the Hub did not list is kept, marked unseen,
+   see `refresh_merge`), write atomically (temporary file + rename). Reading again under the
+   lock is what lets two refreshes of different types run at once without either losing the
+   other's update.
 
 Decisions, and why:
 
@@ -42,7 +44,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
@@ -53,7 +55,8 @@ from .config import DEFAULT_API_DEADLINE_S, Settings
 from .errors import HubUnavailableError, RegistryError
 from .progress import Progress, RequestBudget
 from .ranking import access_rejection, framework_rejection, rank
-from .records import ModelCandidate, Note, SizeEstimate
+from .records import ModelCandidate, Note
+from .refresh_sizes import confirm_gone, with_exact_sizes
 from .registry import (
     TinyModel,
     TypeRefresh,
@@ -70,7 +73,6 @@ REFRESH_DEADLINE_S = 30.0  # per list or model_info call; long enough to sit out
 DEFAULT_REQUEST_DELAY_S = 0.5
 EXACT_SIZE_TOP = 3  # candidates that may become the default get an exact size
 LOCK_TIMEOUT_S = 600.0
-EXACT_SIZE_SOURCE = "hub-api, size from model_info"
 TEST_REPO_OWNERS = ("hf-internal-testing",)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -152,67 +154,6 @@ def registry_order(candidates: Sequence[ModelCandidate], *, task: str | None, be
     return sorted(ranked, key=tier)  # stable: rank order within each tier
 
 
-def known_exact_size(row: dict[str, Any] | None, sha: str | None) -> SizeEstimate | None:
-    """The exact size the registry already holds for this commit, to spare a model_info call."""
-    if not row or not sha or row.get("sha") != sha or not row.get("size_exact") or row.get("size_mb") is None:
-        return None
-    return SizeEstimate(bytes=int(round(float(row["size_mb"]) * 1_000_000)), method=row["size_method"])
-
-
-def with_exact_sizes(
-    ranked: list[ModelCandidate],
-    *,
-    model_type: str,
-    old_rows: dict[str, dict[str, Any]],
-    settings: Settings,
-    options: RefreshOptions,
-    budget: RequestBudget,
-    notes: list[str],
-) -> list[ModelCandidate]:
-    """Give the first `options.exact_size_top` open candidates an exact size.
-
-    One `model_info(files_metadata=True)` per candidate whose size the list answer left
-    estimated, at most twice `exact_size_top` calls per type. A model that vanished since the
-    list is dropped; any other failure leaves the estimate in place (and a note).
-    """
-    result = list(ranked)
-    resolved = calls = index = 0
-    while index < len(result) and resolved < options.exact_size_top and calls < 2 * options.exact_size_top:
-        candidate = result[index]
-        if access_rejection(candidate, False) is not None:
-            index += 1
-            continue
-        if candidate.size is not None and candidate.size.exact:
-            resolved, index = resolved + 1, index + 1
-            continue
-        known = known_exact_size(old_rows.get(candidate.model_id), candidate.sha)
-        if known is not None:
-            result[index] = replace(candidate, size=known, fact_source=EXACT_SIZE_SOURCE)
-            resolved, index = resolved + 1, index + 1
-            continue
-        calls += 1
-        budget.wait_for(settings.api_max_tries)
-        try:
-            info = hub.fetch_model(
-                candidate.model_id, settings=settings, model_type=model_type, on_requests=budget.record
-            )
-        except HubUnavailableError as err:
-            if err.reason == "not_found":
-                notes.append(f"{candidate.model_id} vanished between the list and model_info; dropped")
-                del result[index]
-                continue
-            notes.append(f"{candidate.model_id}: size stays estimated, model_info failed ({err.reason})")
-            index += 1
-            continue
-        if info.size is not None and info.size.exact:
-            result[index] = replace(candidate, size=info.size, fact_source=EXACT_SIZE_SOURCE)
-            resolved += 1
-        else:
-            notes.append(f"{candidate.model_id}: model_info lists no weight file sizes; size stays estimated")
-        index += 1
-    return result
-
-
 def refresh_type(
     model_type: str,
     *,
@@ -233,6 +174,7 @@ def refresh_type(
             pages=options.pages,
             on_requests=budget.record,
             notes=row_notes,
+            max_requests=budget.room(),
         )
     except HubUnavailableError as err:
         return TypeOutcome(model_type, failure=f"{err} ({err.reason})")
@@ -246,23 +188,26 @@ def refresh_type(
     notes: list[str] = [note.text for note in row_notes]
     ranked = registry_order(candidates, task=task, benchmarks=benchmarks)[: options.limit]
     old_rows = {row["id"]: row for row in (old_entry or {}).get("candidates", []) if isinstance(row, dict)}
+    gone: set[str] = set()
     ranked = with_exact_sizes(
         ranked,
         model_type=model_type,
         old_rows=old_rows,
         settings=settings,
-        options=options,
+        exact_size_top=options.exact_size_top,
         budget=budget,
         notes=notes,
+        gone=gone,
     )
     if not ranked:
         return TypeOutcome(model_type, failure="every listed model vanished before model_info; old entry kept")
+    listed_ids = frozenset(c.model_id for c in listed)
+    if len(listed) < options.limit * options.pages:  # a short answer: are the unlisted old ones gone?
+        unseen = [model_id for model_id in old_rows if model_id not in listed_ids]
+        gone |= confirm_gone(unseen, model_type=model_type, settings=settings, budget=budget, notes=notes)
     ranked = registry_order(ranked, task=task, benchmarks=benchmarks)
-    return TypeOutcome(
-        model_type,
-        fresh=TypeRefresh(model_type, tuple(ranked), tiny_for(model_type, test_repos)),
-        notes=tuple(notes),
-    )
+    fresh = TypeRefresh(model_type, tuple(ranked), tiny_for(model_type, test_repos), listed_ids, frozenset(gone))
+    return TypeOutcome(model_type, fresh=fresh, notes=tuple(notes))
 
 
 def tiny_for(model_type: str, test_repos: Sequence[ModelCandidate]) -> TinyModel | None:

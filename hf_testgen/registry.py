@@ -25,6 +25,7 @@ from typing import Any
 from .errors import RegistryError
 from .files import DataFileError, atomic_write_text, read_data_file
 from .records import ModelCandidate, Note, validate_model_id, validate_revision
+from .refresh_merge import merge_candidates
 from .text import terminal_safe
 
 SCHEMA_VERSION = 1
@@ -222,12 +223,15 @@ class TypeRefresh:
     """What a refresh learnt about one model type.
 
     `candidates` are in rank order and the first is the default; `tiny` is a test checkpoint the
-    refresh saw (used only when the entry has none).
+    refresh saw (used only when the entry has none); `listed` every id the Hub listed, ranked out
+    ones included (None: only `candidates`); `gone` ids model_info answered 404 for.
     """
 
     model_type: str
     candidates: tuple[ModelCandidate, ...]
     tiny: TinyModel | None = None
+    listed: frozenset[str] | None = None
+    gone: frozenset[str] = frozenset()
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -254,7 +258,9 @@ def refreshed_entry(
     rows) changes: stamping them on every run would make a rerun on unchanged Hub data rewrite
     the file. So they mean "when and from where the content last changed". Keys of `old` this
     version does not know are kept. The old tiny checkpoint is kept (its pinned commit is known
-    to load); the refresh's one fills an entry that had none.
+    to load); the refresh's one fills an entry that had none. Candidates are merged, never
+    replaced (`refresh_merge.merge_candidates`): an old one the Hub did not list is kept, marked
+    unseen, until it has been missing from `MAX_UNSEEN_REFRESHES` refreshes or is known gone.
 
     Raises:
         ValueError: `fresh` has no candidates (an empty answer must not wipe an entry).
@@ -265,11 +271,15 @@ def refreshed_entry(
     if tiny is None and fresh.tiny is not None:
         tiny = {"id": fresh.tiny.model_id, "sha": fresh.tiny.sha, "source": fresh.tiny.source}
         tiny = {key: value for key, value in tiny.items() if value is not None}
-    content = {
-        "default": fresh.candidates[0].model_id,
-        "tiny": tiny,
-        "candidates": [candidate.to_dict() for candidate in fresh.candidates],
-    }
+    old_rows = (old or {}).get("candidates")
+    rows, _ = merge_candidates(
+        old_rows if isinstance(old_rows, list) else [],
+        [candidate.to_dict() for candidate in fresh.candidates],
+        listed=fresh.listed,
+        gone=fresh.gone,
+        today=updated,
+    )
+    content = {"default": fresh.candidates[0].model_id, "tiny": tiny, "candidates": rows}
     if old is not None and all(old.get(key) == content[key] for key in ENTRY_CONTENT_KEYS):
         return old
     return {**(old or {}), **content, "updated": updated, "refreshed_from": source}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from .refresh_merge import MAX_UNSEEN_REFRESHES, UNSEEN_REFRESHES, UNSEEN_SINCE
 from .registry import format_timestamp
 from .text import format_mb, markdown_cell, markdown_code, redact_secrets
 
@@ -35,8 +36,10 @@ class EntryDiff:
     old_default_mb: float | None
     new_default_mb: float | None
     added: tuple[str, ...]
-    removed: tuple[str, ...]
+    removed: tuple[str, ...]  # dropped: gone (404), missed by too many refreshes, or ranked out
     resized: tuple[tuple[str, float, float], ...]  # (id, old MB, new MB) beyond SIZE_CHANGE_REPORTED
+    updated: int = 0  # rows in both entries whose facts changed
+    unseen: tuple[tuple[str, str, int], ...] = ()  # (id, unseen since, refreshes missed): kept, not listed
 
 
 def diff_entry(model_type: str, old: dict[str, Any] | None, new: dict[str, Any]) -> EntryDiff:
@@ -60,11 +63,25 @@ def diff_entry(model_type: str, old: dict[str, Any] | None, new: dict[str, Any])
         added=tuple(sorted(new_rows.keys() - old_rows.keys())),
         removed=tuple(sorted(old_rows.keys() - new_rows.keys())),
         resized=tuple(resized),
+        updated=sum(
+            1 for key in old_rows.keys() & new_rows.keys()
+            if old_rows[key] != new_rows[key] and UNSEEN_SINCE not in new_rows[key]
+        ),  # fmt: skip
+        unseen=tuple(
+            (key, str(row[UNSEEN_SINCE])[:10], int(row.get(UNSEEN_REFRESHES) or 0))
+            for key, row in sorted(new_rows.items()) if UNSEEN_SINCE in row
+        ),  # fmt: skip
     )
 
 
 def _ids(ids: Sequence[str]) -> str:
     return ", ".join(markdown_code(model_id) for model_id in ids) or "-"
+
+
+def _unseen(rows: Sequence[tuple[str, str, int]]) -> str:
+    """Kept candidates the Hub did not list: id, since when, and how many refreshes missed them."""
+    shown = (f"{markdown_code(key)} (since {markdown_code(since)}, {misses}x)" for key, since, misses in rows)
+    return ", ".join(shown) or "-"
 
 
 @cache
@@ -80,7 +97,7 @@ def _template() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    environment.filters.update(cell=markdown_cell, code=markdown_code, mb=format_mb, ids=_ids)
+    environment.filters.update(cell=markdown_cell, code=markdown_code, mb=format_mb, ids=_ids, unseen=_unseen)
     return environment.get_template(TEMPLATE)
 
 
@@ -99,16 +116,17 @@ def _refresh_context(report: RefreshReport) -> dict[str, Any]:
     diffs = [diff_entry(t, report.before["model_types"].get(t), report.after["model_types"][t]) for t in report.changed]
     moved = [d for d in diffs if not d.new_type and d.old_default != d.new_default]
     moved_types = {d.model_type for d in moved}
-    quiet = [d.model_type for d in diffs if not (d.new_type or d.added or d.removed or d.resized)]
+    quiet = [d.model_type for d in diffs if not (d.new_type or d.added or d.removed or d.resized or d.unseen)]
     return {
         "started": format_timestamp(report.started),
         "refreshed": sum(o.fresh is not None for o in report.outcomes),
         "verb": "would change" if report.dry_run else "changed",
         "added": [d for d in diffs if d.new_type],
         "moved": moved,
-        "churn": [d for d in diffs if not d.new_type and (d.added or d.removed)],
+        "churn": [d for d in diffs if not d.new_type and (d.added or d.removed or d.unseen)],
         "resized": [(d.model_type, *r) for d in diffs for r in d.resized],
         "size_change": SIZE_CHANGE_REPORTED,
+        "max_unseen": MAX_UNSEEN_REFRESHES,
         "quiet": [t for t in quiet if t not in moved_types],
         "noted": [(o.model_type, n) for o in report.outcomes for n in o.notes],
     }

@@ -170,9 +170,11 @@ def test_exact_size_from_model_info_only_for_possible_defaults_and_reused_later(
     assert rows["acme/bert-no-safetensors"]["size_method"] == "weight_files"
     assert rows["acme/bert-no-safetensors"]["size_mb"] == 3.0
     assert rows["acme/bert-unpopular"]["size_exact"] is False
-    assert [path for _, path, _ in hub.requests("/api/models/")] == ["/api/models/acme/bert-no-safetensors"]
+    # the second: a short answer, so the old candidate the Hub no longer lists is checked (404: dropped)
+    asked = ["/api/models/acme/bert-no-safetensors", "/api/models/old/bert-gone"]
+    assert [path for _, path, _ in hub.requests("/api/models/")] == asked
     run(hub, registry, ["bert"], options=RefreshOptions(request_delay_s=0, exact_size_top=4))
-    assert model_info_requests(hub) == 1  # same commit: the size in the registry is reused
+    assert model_info_requests(hub) == 2  # same commit: the size in the registry is reused
 
 
 def test_old_tiny_model_is_kept(hub, tmp_path):
@@ -218,7 +220,7 @@ def test_summary_reports_defaults_candidates_sizes_and_failures(hub, tmp_path):
     assert "### Types added" in text and "`gpt2` | `openai-community/gpt2` | 548.1 MB" in text
     assert "### Defaults changed" in text
     assert "`old/bert-default` (300.0 MB) | `google-bert/bert-base-uncased` (440.4 MB)" in text
-    assert "### Candidates added and removed" in text and "`old/bert-default`" in text
+    assert "### Candidates added, kept unseen and dropped" in text and "`old/bert-default`" in text
     assert "| `bert` | `google-bert/bert-base-uncased` | 400.0 MB | 440.4 MB | +10% |" in text
     assert "### Failures (old entries kept)" in text and "| `vit` |" in text
     assert "no changes" not in text.lower()
@@ -354,7 +356,9 @@ def test_pages_read_deeper_and_keep_the_best_limit(hub, registry):
         )
     run(hub, registry, ["bert"], options=RefreshOptions(request_delay_s=0, limit=2, pages=3))
     assert list_requests(hub) == 3  # 6 models asked, pages of 2
-    assert len(types_of(registry)["bert"]["candidates"]) == 2
+    rows = types_of(registry)["bert"]["candidates"]
+    # the best 2 listed, then the old candidate this full answer did not reach, kept unseen
+    assert len(rows) == 3 and [row.get("unseen_refreshes") for row in rows] == [None, None, 1]
 
 
 def test_crash_while_writing_keeps_old_file_and_no_temp_file(hub, registry, monkeypatch):

@@ -4,8 +4,9 @@ The rule (issue 8): a test skips only when retrying could help: the Hub cannot b
 the files are not cached, access is gated, or a library is missing. A repository or revision the
 Hub says does not exist, a local folder that is missing, broken or without weights, and a
 checkpoint whose head weights are missing (so transformers initialised them at random) fail,
-naming the cause. Every wait is bounded: one metadata request with `PROBE_TIMEOUT_S` decides
-whether the Hub answers; when it does not, only the local cache is used.
+naming the cause. Every wait is bounded: one metadata request decides whether the Hub answers,
+within `PROBE_TIMEOUT_S` of wall-clock time for all of it (connect, headers, body: `hub_http.bounded`,
+so a server trickling its headers cannot stretch it); when it does not, only the local cache is used.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import GenerationError
+from ..errors import GenerationError, HubUnavailableError
 from ..families import Head, resolve_head
+from ..hub_http import bounded
 from ..text import redact_secrets, redact_url
 from .settings import RuntimeSettings, Target
 
@@ -170,7 +172,14 @@ def hub_access(target: Target, settings: RuntimeSettings) -> str | None:
     api = HfApi(endpoint=settings.endpoint, library_name="hf-testgen")
     started = time.monotonic()
     try:
-        api.model_info(target.model_id, revision=target.revision, timeout=PROBE_TIMEOUT_S)
+        with bounded(PROBE_TIMEOUT_S, settings.endpoint):
+            api.model_info(target.model_id, revision=target.revision, timeout=PROBE_TIMEOUT_S)
+    except HubUnavailableError as error:
+        if error.reason in ("rate_limited", "server_error"):  # this answer, not the whole Hub (as below)
+            return f"{settings.endpoint} answered: {error}"
+        reason = unreachable_reason(settings.endpoint, error, time.monotonic() - started)
+        _UNREACHABLE[settings.endpoint] = reason
+        return reason
     except errors.GatedRepoError as error:
         raise LoadSkip(f"access to {target.model_id} is gated: {first_line(error)}") from None
     except errors.RepositoryNotFoundError as error:
