@@ -42,9 +42,9 @@ UPPER_BOUND_SIZE_METHODS = frozenset({"page_files", "used_storage", "param_count
 # How much each bound is trusted: a size is only ever replaced by one of a higher rank.
 SIZE_BOUND_RANK: dict[str, int] = {"exact": 2, "upper": 1, "estimate": 0}
 # Ids of test checkpoints: never a selected model, only a generated file's TINY_MODEL_ID. timm's
-# test_* nets are trained for test suites only (test_byobnet.r160_in1k: 45.9 % ImageNet top-1).
+# test_* nets are trained for test suites only (test_byobnet.r160_in1k: 45.9 % ImageNet top-1), and a
+# repo name starting "test-" / "testing-" is a fixture (np-cr/testing-qwen3-moe, blab-jhu/test-32m-dec).
 _TEST_MODEL_RE = re.compile(
-    # a repo name starting "test-" / "testing-" is a fixture (np-cr/testing-qwen3-moe, blab-jhu/test-32m-dec)
     r"(^|/)tiny-random-|^hf-internal-testing/|^hf-tiny-model-private/|^timm/test_|/test(ing)?[-_]", re.IGNORECASE
 )
 
