@@ -34,10 +34,9 @@ SOURCES: tuple[str, ...] = get_args(Source)
 LOAD_DTYPES: tuple[str, ...] = get_args(LoadDtype)
 REJECTION_KINDS: tuple[str, ...] = get_args(RejectionKind)
 EXACT_SIZE_METHODS = frozenset({"safetensors", "weight_files"})
-# Sizes that cannot be too low: weight-file sizes read off a stored Hub page and rounded up, the repo's
-# whole storage, a published parameter count at the stored dtype's bytes (4 when unknown), or the count
-# of the checkpoint's own config.json. A *default* config's count ("default_config") is only an estimate:
-# the checkpoint may be another size (Intel/dpt-large is 3x the default DPT config).
+# Sizes that cannot be too low: stored Hub page sizes rounded up, the repo's whole storage, a published
+# parameter count at the stored dtype's bytes (4 when unknown), the count of the checkpoint's own config.
+# A *default* config's count is only an estimate (Intel/dpt-large is 3x the default DPT config).
 UPPER_BOUND_SIZE_METHODS = frozenset({"page_files", "used_storage", "param_count", "config_params"})
 # How much each bound is trusted: a size is only ever replaced by one of a higher rank.
 SIZE_BOUND_RANK: dict[str, int] = {"exact": 2, "upper": 1, "estimate": 0}
