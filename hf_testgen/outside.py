@@ -3,9 +3,10 @@
 Every reader of a file or line someone else wrote (the registry, benchmarks.json, results lines,
 goldens) decodes it with `loads`, so that no input can end in a traceback: JSON nested 100,000 deep
 (`RecursionError`), a 5,000-digit integer (Python's int-str limit, a plain `ValueError`),
-`NaN`/`Infinity` (not JSON, but Python's decoder takes them) and numbers that overflow to infinity
-all become one `OutsideValueError` naming the problem. Duplicate keys are kept once (the first, as a
-duplicate candidate row is) and reported, so the caller can warn.
+cannot end in a traceback. Nesting too deep is one `OutsideValueError`; a number that cannot be a
+value (NaN, Infinity, 1e400, an integer of more than MAX_INT_DIGITS digits) decodes as infinity,
+which every field check (`number`) refuses, so one bad field skips its row, not the file. Duplicate
+keys are kept once (the first, as a duplicate candidate row is) and reported, so the caller can warn.
 
 A leaf module: it imports nothing from the package.
 """
@@ -33,8 +34,7 @@ def loads(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> tuple[Any, list[str]
     """Decode JSON text with bounds: (value, the keys that were duplicated in some object).
 
     Raises:
-        OutsideValueError: not JSON, nested deeper than `max_depth`, an integer of more than
-            MAX_INT_DIGITS digits, a float that overflows, or NaN/Infinity.
+        OutsideValueError: not JSON, or nested deeper than `max_depth`.
     """
     duplicates: list[str] = []
 
@@ -66,22 +66,17 @@ def loads(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> tuple[Any, list[str]
     return value, duplicates
 
 
-def _bounded_int(text: str) -> int:
-    digits = len(text.lstrip("-"))
-    if digits > MAX_INT_DIGITS:
-        raise ValueError(f"an integer of {digits:,} digits; at most {MAX_INT_DIGITS} are accepted")
-    return int(text)
+def _bounded_int(text: str) -> int | float:
+    """An integer, or infinity past MAX_INT_DIGITS digits (int() would raise past Python's 4,300)."""
+    return math.inf if len(text.lstrip("-")) > MAX_INT_DIGITS else int(text)
 
 
 def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:40]} overflows")
-    return value
+    return float(text)  # 1e400 is inf: refused by the field's check
 
 
 def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON number")
+    return math.nan if name == "NaN" else math.inf  # NaN and Infinity are not JSON: refused by the field's check
 
 
 def _depth_over(value: Any, limit: int) -> bool:
@@ -160,7 +155,7 @@ def collapse(messages: Sequence[str], *, shown: int = SHOWN_WARNINGS, what: str 
 
 def _shown(value: object) -> str:
     """A value for a message: bounded (a 5,000-digit number or a 1 MB string is cut)."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_INT_DIGITS:
-        return "an integer of more than 30 digits"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value!r} (NaN, Infinity, an overflowing number or an integer of over {MAX_INT_DIGITS} digits)"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
