@@ -147,7 +147,8 @@ def write_lines(path: Path, rows: list) -> Path:
 
 
 def test_a_5000_digit_integer_in_a_results_line_skips_that_line(tmp_path):
-    lines = write_lines(tmp_path / "r.jsonl", [result_row(), f'{{"model_type": "bert", "load_seconds": {HUGE_INT}}}'])
+    huge = json.dumps(result_row(load_seconds=0.5)).replace("0.5", HUGE_INT)
+    lines = write_lines(tmp_path / "r.jsonl", [result_row(), huge])
     report = merge_results_files(tmp_path / "b.json", [lines])
     assert report.new_samples == 1
     assert any("r.jsonl:2" in w and "digits" in w for w in report.warnings)
@@ -369,7 +370,7 @@ def test_the_merge_skips_one_torn_line_with_a_warning(tmp_path, capsys):
         handle.write(torn)
     bench = tmp_path / "b.json"
     assert find_main(["--merge-results", str(lines), "--benchmarks", str(bench)]) == 0
-    assert f"{lines}:3: not valid JSON" in capsys.readouterr().err
+    assert f"{lines}:3: not JSON" in capsys.readouterr().err
     assert json.loads(bench.read_text())["measured"]["org/bert"][0]["runs"] == 2
 
 
