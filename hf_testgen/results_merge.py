@@ -79,11 +79,19 @@ def load_document(path: Path) -> dict[str, Any]:
         raise RegistryError(path, f"expected {{'schema_version': {SCHEMA_VERSION}, ...}}")
     if not isinstance(document.get("measured", {}), dict):
         raise RegistryError(path, "'measured' is not an object")
+    return document
+
+
+def check_measured(document: dict[str, Any], path: Path) -> None:
+    """Refuse to merge into measured entries of the wrong shape (a merge rewrites them).
+
+    Raises:
+        RegistryError: naming the model and the entry.
+    """
     for model_id, entries in (document.get("measured") or {}).items():
         problem = _entries_problem(entries)
         if problem:
             raise RegistryError(path, f"measured.{model_id[:100]}{problem}; fix or remove it, then merge again")
-    return document
 
 
 def _entries_problem(entries: Any) -> str | None:
@@ -214,6 +222,7 @@ def merge_results_files(
         raise ResultsFormatError(first, f"no usable line in the results ({len(skipped):,} malformed)")
     lines = _not_in_future(read, today, skipped)
     document = load_document(benchmarks_path)
+    check_measured(document, benchmarks_path)
     merged, new_samples, entries = merge_lines(document, lines, source=source, today=today)
     text = dump_benchmarks(merged)
     try:
