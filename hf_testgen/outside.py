@@ -159,3 +159,28 @@ def _shown(value: object) -> str:
         return f"{value!r} (NaN, Infinity, an overflowing number or an integer of over {MAX_INT_DIGITS} digits)"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_endpoint(url: str) -> str:
+    """An HF_ENDPOINT: http(s), a host, a valid port, no whitespace or control characters; the URL
+    without a trailing slash. `urlsplit` raises on "[::1" and `.port` on ":99999"; a CR/LF would
+    split an HTTP header.
+
+    Raises:
+        OutsideValueError: what is wrong and what is accepted.
+    """
+    import urllib.parse
+
+    expected = "expected http(s)://host[:port][/path], e.g. https://huggingface.co"
+    if any(ch.isspace() or not ch.isprintable() for ch in url) or len(url) > 2000:
+        raise OutsideValueError(f"holds whitespace or control characters; {expected}")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as err:
+        raise OutsideValueError(f"not a URL ({err}); {expected}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OutsideValueError(expected)
+    if port == 0:
+        raise OutsideValueError(f"port 0 is not a port; {expected}")
+    return url.rstrip("/")

@@ -58,7 +58,10 @@ def device_missing(device: str) -> str | None:
 
 @pytest.fixture(scope="session")
 def hf_testgen_settings() -> RuntimeSettings:
-    return RuntimeSettings.from_env(os.environ)
+    try:
+        return RuntimeSettings.from_env(os.environ)
+    except ValueError as err:  # a misspelt variable stops the run with one line, not an error per test
+        pytest.exit(f"hf-testgen: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture
