@@ -20,7 +20,6 @@ loaded); and the cpu inference latency, as a lower-is-better metric for cpu hard
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 from .errors import RegistryError
 from .files import DataFileError, read_data_file
+from .outside import OutsideValueError, loads, number
 
 SCHEMA_VERSION = 1
 MODEL_MEMORY_METHODS = frozenset({"torch.cuda.max_memory_allocated"})
@@ -92,7 +92,8 @@ class Benchmarks:
     """Results per model id, parsed only when needed.
 
     The file holds thousands of models and a selection ranks a handful, so the JSON is decoded
-    only once a ranked id is actually mentioned in it, and rows become records per id.
+    once, at the first lookup (one index for every candidate: no rescan of the text per id), and
+    rows become records per id.
     """
 
     def __init__(self, raw_models: dict[str, Any] | None = None, path: Path | None = None, text: str = "") -> None:
@@ -113,11 +114,14 @@ class Benchmarks:
     def _models(self) -> dict[str, Any]:
         if self._raw is None:
             try:
-                raw = json.loads(self._text)
-            except json.JSONDecodeError as err:
-                raise RegistryError(self._path, f"not valid JSON ({err.msg} at line {err.lineno})") from None
-            if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION or not isinstance(
-                raw.get("models"), dict
+                raw, _ = loads(self._text.removeprefix("\ufeff"))
+            except OutsideValueError as err:
+                raise RegistryError(self._path, str(err)) from None
+            if (
+                not isinstance(raw, dict)
+                or type(raw.get("schema_version")) is not int
+                or raw.get("schema_version") != SCHEMA_VERSION
+                or not isinstance(raw.get("models"), dict)
             ):
                 raise RegistryError(self._path, f"expected {{'schema_version': {SCHEMA_VERSION}, 'models': {{...}}}}")
             measured = raw.get("measured") or {}
@@ -133,8 +137,6 @@ class Benchmarks:
             RegistryError: the file or the rows of this model do not follow the schema.
         """
         if model_id not in self._parsed:
-            if self._raw is None and f'"{model_id}"' not in self._text:
-                return ()
             rows = _parse_rows(model_id, self._models().get(model_id, ()), self._path)
             self._parsed[model_id] = rows + _latest_cpu_latency(self.measured_for(model_id))
         return self._parsed[model_id]
@@ -146,8 +148,6 @@ class Benchmarks:
             RegistryError: the file or this model's measured entries do not follow the schema.
         """
         if model_id not in self._measured:
-            if self._raw is None and f'"{model_id}"' not in self._text:
-                return ()
             self._models()
             self._measured[model_id] = _parse_measured(model_id, self._measured_raw.get(model_id, ()), self._path)
         return self._measured[model_id]
@@ -184,15 +184,17 @@ def _load_cached(path: str, mtime_ns: int) -> Benchmarks:
         text = read_data_file(Path(path))
     except DataFileError as err:
         raise RegistryError(path, str(err)) from None
-    return Benchmarks(None, Path(path), text)
+    benchmarks = Benchmarks(None, Path(path), text)
+    benchmarks._models()  # decoded once here: a corrupt file is one "benchmarks ignored" warning, not silence
+    return benchmarks
 
 
 def load_benchmarks(path: Path) -> Benchmarks:
     """Open `benchmarks.json`; a missing file is no benchmarks.
 
     Raises:
-        RegistryError: not a regular file, too large, unreadable or not UTF-8 (rows are checked
-            when a ranked model is looked up).
+        RegistryError: not a regular file, too large, unreadable, not UTF-8 or not usable JSON
+            (rows are checked when a ranked model is looked up).
     """
     path = Path(path)
     try:
@@ -206,18 +208,40 @@ def _parse_rows(model_id: str, rows: Any, path: Path | None) -> tuple[BenchmarkR
     try:
         return tuple(
             BenchmarkResult(
-                task=row["task"],
-                hardware=row.get("hardware", "any"),
-                metric=row["metric"],
-                value=float(row["value"]),
-                higher_is_better=bool(row.get("higher_is_better", True)),
-                source=row.get("source", ""),
+                task=_string(row["task"], "task"),
+                hardware=_string(row.get("hardware", "any"), "hardware"),
+                metric=_string(row["metric"], "metric"),
+                value=float(number(row["value"], "value")),  # type: ignore[arg-type]  # None is refused below
+                higher_is_better=_yes_no(row.get("higher_is_better", True), "higher_is_better"),
+                source=_string(row.get("source", ""), "source"),
                 date=str(row.get("date", "")),
             )
-            for row in rows
+            for row in _list_of_objects(rows)
         )
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise RegistryError(path, f"models.{model_id}: bad result ({err})") from None
+
+
+def _list_of_objects(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, dict) for item in value):
+        raise TypeError("expected a list of objects")
+    return list(value)
+
+
+def _string(value: Any, name: str) -> str:
+    if not isinstance(value, str) or len(value) > 500:
+        raise TypeError(f"field {name!r} is not a string")
+    return value
+
+
+def _optional_string(value: Any, name: str) -> str | None:
+    return None if value is None else _string(value, name)
+
+
+def _yes_no(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"field {name!r}: {value!r} is not true or false")
+    return value
 
 
 def _latest_cpu_latency(runs: tuple[MeasuredRun, ...]) -> tuple[BenchmarkResult, ...]:
@@ -233,19 +257,27 @@ def _parse_measured(model_id: str, entries: Any, path: Path | None) -> tuple[Mea
         return tuple(
             MeasuredRun(
                 model_id=model_id,
-                revision=entry.get("revision"),
-                task=entry.get("task"),
-                device=str(entry["device"]),
-                hardware=str(entry["hardware"]),
-                runs=int(entry["runs"]),
-                load_seconds=float(entry["load_seconds"]),
-                inference_seconds=float(entry["inference_seconds"]),
-                peak_memory_mb=None if entry.get("peak_memory_mb") is None else float(entry["peak_memory_mb"]),
-                peak_memory_method=entry.get("peak_memory_method"),
+                revision=_optional_string(entry.get("revision"), "revision"),
+                task=_optional_string(entry.get("task"), "task"),
+                device=_string(entry["device"], "device"),
+                hardware=_string(entry["hardware"], "hardware"),
+                runs=int(_required(number(entry["runs"], "runs", minimum=1, whole=True), "runs")),
+                load_seconds=float(_required(number(entry["load_seconds"], "load_seconds", minimum=0), "load_seconds")),
+                inference_seconds=float(
+                    _required(number(entry["inference_seconds"], "inference_seconds", minimum=0), "inference_seconds")
+                ),
+                peak_memory_mb=number(entry.get("peak_memory_mb"), "peak_memory_mb", minimum=0),
+                peak_memory_method=_optional_string(entry.get("peak_memory_method"), "peak_memory_method"),
                 date=str(entry.get("date", "")),
-                dtype=entry.get("dtype"),
+                dtype=_optional_string(entry.get("dtype"), "dtype"),
             )
-            for entry in entries
+            for entry in _list_of_objects(entries)
         )
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise RegistryError(path, f"measured.{model_id}: bad entry ({err})") from None
+
+
+def _required(value: float | None, name: str) -> float:
+    if value is None:
+        raise TypeError(f"field {name!r} is missing")
+    return value

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -34,6 +33,9 @@ if TYPE_CHECKING:
     from .selection import SelectionRequest
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MAX_MB = 1e9  # --max-size: 1 PB; more would overflow the byte arithmetic
+MAX_COUNT = 1_000_000  # --limit, --pages, --max-requests
+MAX_DELAY_S = 3600.0  # --request-delay
 
 # One table: our exceptions → exit code (subclasses before their parents).
 ERROR_EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
@@ -60,19 +62,23 @@ def positive_mb(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of MB (e.g. 500)") from None
-    if not 0 < value < math.inf:  # also false for nan
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of MB (e.g. 500)")
+    if not 0 < value <= MAX_MB:  # also false for nan
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} must be a positive number of MB, at most {MAX_MB:g} (e.g. 500)"
+        )
     return value
 
 
 def positive_int(text: str) -> int:
     """--limit, --pages, --max-requests: a whole number above zero."""
     try:
-        value = int(text)
+        value = int(text) if text.strip().isascii() and len(text) <= 20 else None  # int("３") is 3
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive whole number")
+        value = None
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+    if not 0 < value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} must be a positive whole number, at most {MAX_COUNT:,}")
     return value
 
 
@@ -82,8 +88,8 @@ def non_negative_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (e.g. 0.5)") from None
-    if not 0 <= value < math.inf:
-        raise argparse.ArgumentTypeError(f"{text!r} must be zero or a positive number of seconds")
+    if not 0 <= value <= MAX_DELAY_S:  # 1e308 would overflow time.sleep
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} must be from 0 to {MAX_DELAY_S:g} seconds")
     return value
 
 

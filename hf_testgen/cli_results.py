@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .cli_common import EXIT_OK, check_outputs, non_empty_path, settings_from
 from .config import Settings
+from .text import terminal_safe
 
 
 def add_merge_args(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +56,8 @@ def merge_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace, s
         parser.error(f"--merge-results does not combine with --{given[0].replace('_', '-')}")
     target = Path(args.benchmarks or settings.benchmarks_path)
     report = merge_results_files(target, args.merge_results, source=args.results_source or DEFAULT_SOURCE)
+    for warning in report.warnings:
+        print(f"warning: {terminal_safe(warning)}", file=sys.stderr)
     action = "updated" if report.written else "unchanged"
     print(
         f"{target}: {action}; {report.lines} line(s) read from {len(args.merge_results)} file(s), "
@@ -81,6 +84,7 @@ def coverage_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace
     """`--coverage FILES... [--html F] [--markdown F]`: Markdown on stdout when no file is named."""
     from .coverage import build_matrix, read_inputs, render_html, render_markdown
     from .files import atomic_write_text
+    from .results import skipped_warnings
 
     if not args.coverage:
         parser.error("--html and --markdown need --coverage RESULTS_OR_JUNIT...")
@@ -90,7 +94,10 @@ def coverage_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace
     protected = [("a --coverage input", Path(p)) for p in args.coverage]
     protected += [("the registry", settings.registry_path), ("benchmarks.json", settings.benchmarks_path)]
     check_outputs([("--html", args.html), ("--markdown", args.markdown)], protected)
-    matrix = build_matrix(*read_inputs(args.coverage))
+    skipped: list[str] = []
+    matrix = build_matrix(*read_inputs(args.coverage, skipped=skipped))
+    for warning in skipped_warnings(skipped):
+        print(f"warning: {terminal_safe(warning)}", file=sys.stderr)
     markdown = render_markdown(matrix)
     if args.html:
         atomic_write_text(args.html, render_html(matrix))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import ConfigError
+from .outside import OutsideValueError, check_endpoint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent  # the checkout, when the package is run from one
@@ -72,16 +73,18 @@ def _is_true(environ: Mapping[str, str], name: str) -> bool:
     raise ConfigError(name, raw, "expected true or false (1/0, yes/no, on/off)")
 
 
-def _as_number(environ: Mapping[str, str], name: str, default: float, cast: type = float) -> float:
+def _as_number(
+    environ: Mapping[str, str], name: str, default: float, cast: type = float, *, maximum: float = 1e6
+) -> float:
     raw = environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = cast(raw)
+        value = cast(raw.strip()) if raw.strip().isascii() else math.nan  # int("３") is 3
     except ValueError:
-        raise ConfigError(name, raw, f"not a number; expected e.g. {name}={default!r}") from None
-    if not 0 < value < math.inf:  # also false for nan
-        raise ConfigError(name, raw, "must be a positive, finite number")
+        raise ConfigError(name, raw[:60], f"not a number; expected e.g. {name}={default!r}") from None
+    if not 0 < value <= maximum:  # also false for nan
+        raise ConfigError(name, raw[:60], f"must be a positive number of at most {maximum:g}")
     return value
 
 
@@ -113,6 +116,14 @@ def validate_token(token: str | None, variable: str = "HF_TOKEN") -> str | None:
     return token
 
 
+def _endpoint(environ: Mapping[str, str]) -> str:
+    raw = environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
+    try:
+        return check_endpoint(raw)
+    except OutsideValueError as err:
+        raise ConfigError("HF_ENDPOINT", raw[:200], str(err)) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the environment can change, with the default next to each field."""
@@ -142,16 +153,16 @@ class Settings:
         """
         env = os.environ if environ is None else environ
         return cls(
-            endpoint=(env.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/"),
+            endpoint=_endpoint(env),
             token=env.get("HF_TOKEN") or None,
             hub_offline=_is_true(env, "HF_HUB_OFFLINE"),
             use_static_registry=_is_true(env, "USE_STATIC_REGISTRY"),
             ci=bool(env.get("CI", "").strip()) and env.get("CI", "").strip().lower() not in {"0", "false", "no"},
             force_api_calls=_is_true(env, "FORCE_API_CALLS"),
             max_registry_age_days=int(_as_number(env, "MAX_REGISTRY_AGE_DAYS", DEFAULT_MAX_REGISTRY_AGE_DAYS, int)),
-            api_deadline_s=_as_number(env, "HF_TESTGEN_API_DEADLINE", DEFAULT_API_DEADLINE_S),
-            api_limit=int(_as_number(env, "HF_TESTGEN_API_LIMIT", DEFAULT_API_LIMIT, int)),
-            api_max_tries=int(_as_number(env, "HF_TESTGEN_API_MAX_TRIES", DEFAULT_API_MAX_TRIES, int)),
+            api_deadline_s=_as_number(env, "HF_TESTGEN_API_DEADLINE", DEFAULT_API_DEADLINE_S, maximum=3600),
+            api_limit=int(_as_number(env, "HF_TESTGEN_API_LIMIT", DEFAULT_API_LIMIT, int, maximum=1000)),
+            api_max_tries=int(_as_number(env, "HF_TESTGEN_API_MAX_TRIES", DEFAULT_API_MAX_TRIES, int, maximum=100)),
             registry_path=Path(env["HF_TESTGEN_REGISTRY"]) if env.get("HF_TESTGEN_REGISTRY") else DEFAULT_REGISTRY_PATH,
             benchmarks_path=(
                 Path(env["HF_TESTGEN_BENCHMARKS"]) if env.get("HF_TESTGEN_BENCHMARKS") else DEFAULT_BENCHMARKS_PATH

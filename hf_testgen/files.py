@@ -28,23 +28,7 @@ def read_data_file(path: Path, *, limit: int = MAX_DATA_FILE_BYTES) -> str:
         FileNotFoundError: there is no such file.
         DataFileError: the path is not a regular file, is too large, cannot be read or is not UTF-8.
     """
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise
-    except OSError as err:
-        raise DataFileError(f"cannot be read: {err.strerror or err}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise DataFileError("is not a regular file")
-    if info.st_size > limit:
-        raise DataFileError(f"is {info.st_size:,} bytes, over the {limit:,}-byte limit for a data file")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as err:
-        raise DataFileError(f"cannot be read: {err.strerror or err}") from None
-    if len(data) > limit:
-        raise DataFileError(f"grew over the {limit:,}-byte limit while being read")
+    data = read_regular_bytes(path, limit=limit)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -88,6 +72,39 @@ def same_file(first: Path, second: Path) -> bool:
         return os.path.samefile(first, second)
     except OSError:
         return False
+
+
+def read_regular_bytes(path: Path, *, limit: int, whole: bool = True) -> bytes:
+    """At most `limit` bytes of a regular file (with `whole=False`, its first `limit` bytes, whatever its size).
+
+    The file is opened without blocking (a FIFO would otherwise block the open itself) and
+    checked on the open descriptor, so a path swapped for a FIFO after a check is still refused.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        DataFileError: not a regular file, larger than `limit` (when `whole`), or unreadable.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as err:
+        raise DataFileError(f"cannot be read: {err.strerror or err}") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise DataFileError("is not a regular file")
+        if whole and info.st_size > limit:
+            raise DataFileError(f"is {info.st_size:,} bytes, over the {limit:,}-byte limit for a data file")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1 if whole else limit)
+    except OSError as err:
+        raise DataFileError(f"cannot be read: {err.strerror or err}") from None
+    finally:
+        os.close(descriptor)
+    if whole and len(data) > limit:
+        raise DataFileError(f"grew over the {limit:,}-byte limit while being read")
+    return data
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o644) -> None:

@@ -27,7 +27,7 @@ from . import tasks
 from .documented import documented_output
 from .errors import GenerationError, UsageError
 from .families import FAMILIES, Head, resolve_head
-from .files import check_write_target
+from .files import DataFileError, check_write_target, read_regular_bytes
 from .records import LOAD_DTYPES, SIZE_METHODS, SOURCES, validate_model_id, validate_model_type, validate_revision
 from .reference import reference_tests
 from .reference import source as reference_source
@@ -344,8 +344,12 @@ def write_test(text: str, path: Path, *, force: bool = False) -> WriteStatus:
         raise GenerationError(f"{path} is a directory")
     check_write_target(path)  # a FIFO would block the read below; a device would be replaced
     if path.exists():
-        existing = path.read_bytes()
-        if existing == text.encode("utf-8"):
+        wanted = text.encode("utf-8")
+        try:  # never more than the new text and a byte: a FIFO would hang the read, a huge file fill the memory
+            existing = read_regular_bytes(path, limit=len(wanted) + 1, whole=False)
+        except DataFileError as err:
+            raise GenerationError(f"{path} {err}; remove it or choose another --output-dir") from None
+        if existing == wanted and path.stat().st_size == len(wanted):
             return "unchanged"
         first_line = existing.split(b"\n", 1)[0].decode("utf-8", "replace")
         if not _MARKER_LINE.match(first_line) and not force:

@@ -7,13 +7,26 @@ in two places only: `ModelCandidate.from_model_info` for Hub answers and
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal, get_args
 
-from .dates import clamp_to_now
+from .record_fields import (
+    INFO_FIELDS,
+    MAX_SIZE_MB,
+    aware,
+    hub_parameters,
+    hub_siblings,
+    hub_used_storage,
+    number,
+    parse_datetime,
+    sha,
+    strings,
+    text,
+    truth,
+    whole,
+)
 
 Framework = Literal["pytorch", "tensorflow", "jax", "onnx"]
 SizeMethod = Literal[
@@ -49,7 +62,8 @@ _TEST_MODEL_RE = re.compile(
 
 # Same rules as huggingface_hub's REPO_ID_REGEX (utils/_validators.py), kept here so that the
 # static path does not import huggingface_hub, plus its extra checks ("--", "..", ".git").
-_REPO_ID_RE = re.compile(r"(\b[\w\-.]{1,96}\b/)?\b[\w\-.]{1,96}\b")
+# re.ASCII: the Hub's ids are ASCII; without it \w admits "evil/ｘｙｚ", Arabic digits and "ſ".
+_REPO_ID_RE = re.compile(r"(\b[\w\-.]{1,96}\b/)?\b[\w\-.]{1,96}\b", re.ASCII)
 _REVISION_RE = re.compile(r"[0-9a-f]{40}")
 _MODEL_TYPE_RE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
 
@@ -173,32 +187,23 @@ class ModelCandidate:
         cls, info: Any, *, model_type: str | None = None, fact_source: str = "hub-api"
     ) -> ModelCandidate:
         """Build a candidate from a `huggingface_hub.ModelInfo` (list_models or model_info answer)."""
-        safetensors = getattr(info, "safetensors", None)
-        parameters: tuple[tuple[str, int], ...] = ()
-        total = None
-        if safetensors is not None:
-            parameters = tuple(sorted((str(k), int(v)) for k, v in (safetensors.parameters or {}).items()))
-            total = safetensors.total
-        siblings = tuple(
-            WeightFile(name=s.rfilename, size=(s.lfs.size if s.lfs is not None else s.size))
-            for s in (getattr(info, "siblings", None) or ())
-        )
+        parameters, total = hub_parameters(getattr(info, "safetensors", None))
+        siblings = hub_siblings(info, WeightFile)
         config = getattr(info, "config", None) or {}
         stored = _stored_dtype(parameters)
-        fields = {name: getattr(info, name, None) for name in _INFO_FIELDS}
+        fields = {name: getattr(info, name, None) for name in INFO_FIELDS}
         architectures = config.get("architectures") if isinstance(config, dict) else None
-        used_storage = getattr(info, "used_storage", None)
         return cls(
             model_id=validate_model_id(info.id),
             model_type=model_type or (config.get("model_type") if isinstance(config, dict) else None),
-            sha=_sha(fields["sha"]),
-            downloads=int(_number(fields, "downloads", minimum=0, whole=True) or 0),
-            likes=int(_number(fields, "likes", minimum=0, whole=True) or 0),
-            trending_score=float(_number(fields, "trending_score") or 0.0),
-            last_modified=clamp_to_now(getattr(info, "last_modified", None)),  # a future date is not a fact
-            pipeline_tag=_text(fields, "pipeline_tag"),
-            library_name=_text(fields, "library_name"),
-            tags=_strings(fields, "tags"),
+            sha=sha(fields["sha"]),
+            downloads=int(number(fields, "downloads", minimum=0, whole=True) or 0),
+            likes=int(number(fields, "likes", minimum=0, whole=True) or 0),
+            trending_score=float(number(fields, "trending_score") or 0.0),
+            last_modified=aware(getattr(info, "last_modified", None)),
+            pipeline_tag=text(fields, "pipeline_tag"),
+            library_name=text(fields, "library_name"),
+            tags=strings(fields, "tags"),
             gated=bool(getattr(info, "gated", False)),  # False, "auto" or "manual"
             disabled=bool(getattr(info, "disabled", False)),
             private=bool(getattr(info, "private", False)),
@@ -206,7 +211,7 @@ class ModelCandidate:
             parameters=parameters,
             parameters_total=total,
             siblings=siblings,
-            used_storage=int(used_storage) if isinstance(used_storage, int) and used_storage > 0 else None,
+            used_storage=hub_used_storage(getattr(info, "used_storage", None)),
             dtype=stored,
             fact_source=fact_source,
         )
@@ -219,41 +224,41 @@ class ModelCandidate:
             ValueError: a field has the wrong type or an impossible value; the message names it.
         """
         size = None
-        dtype = _text(row, "dtype")
-        size_mb = _number(row, "size_mb", minimum=0.0)
+        dtype = text(row, "dtype")
+        size_mb = number(row, "size_mb", minimum=0.0, maximum=MAX_SIZE_MB)
         if size_mb is not None:
-            method = _text(row, "size_method") or "typical"
+            method = text(row, "size_method") or "typical"
             if method not in SIZE_METHODS:
                 raise ValueError(f"field 'size_method': {method!r} is not one of {', '.join(SIZE_METHODS)}")
-            detail = _text(row, "size_detail") or ""
+            detail = text(row, "size_detail") or ""
             size = SizeEstimate(bytes=int(round(size_mb * 1_000_000)), method=method, detail=detail, dtype=dtype)
-        last_modified = _text(row, "last_modified")
-        frameworks = _strings(row, "frameworks")
+        last_modified = text(row, "last_modified")
+        frameworks = strings(row, "frameworks")
         unknown = [f for f in frameworks if f not in FRAMEWORKS]
         if unknown:
             raise ValueError(f"field 'frameworks': unknown {unknown!r}")
         return cls(
             model_id=validate_model_id(row.get("id")),
-            model_type=_text(row, "model_type"),
-            sha=_sha(row.get("sha")),
-            downloads=int(_number(row, "downloads", minimum=0, whole=True) or 0),
-            likes=int(_number(row, "likes", minimum=0, whole=True) or 0),
-            trending_score=float(_number(row, "trending_score") or 0.0),
-            last_modified=_parse_datetime(last_modified) if last_modified else None,
-            pipeline_tag=_text(row, "pipeline_tag"),
-            library_name=_text(row, "library_name"),
-            tags=_strings(row, "tags"),
+            model_type=text(row, "model_type"),
+            sha=sha(row.get("sha")),
+            downloads=int(number(row, "downloads", minimum=0, whole=True) or 0),
+            likes=int(number(row, "likes", minimum=0, whole=True) or 0),
+            trending_score=float(number(row, "trending_score") or 0.0),
+            last_modified=parse_datetime(last_modified) if last_modified else None,
+            pipeline_tag=text(row, "pipeline_tag"),
+            library_name=text(row, "library_name"),
+            tags=strings(row, "tags"),
             frameworks=frameworks,  # type: ignore[arg-type]
             architectures=_class_names(row.get("architectures")),
-            gated=bool(row.get("gated", False)),
-            disabled=bool(row.get("disabled", False)),
-            private=bool(row.get("private", False)),
-            parameters_total=_whole(_number(row, "parameters", minimum=0, whole=True)),
-            used_storage=_whole(_number(row, "used_storage", minimum=0, whole=True)),
+            gated=truth(row, "gated"),
+            disabled=truth(row, "disabled"),
+            private=truth(row, "private"),
+            parameters_total=whole(number(row, "parameters", minimum=0, whole=True)),
+            used_storage=whole(number(row, "used_storage", minimum=0, whole=True)),
             size=size,
             dtype=dtype,
-            fact_source=_text(row, "source") or "",
-            fact_urls=_strings(row, "source_urls"),
+            fact_source=text(row, "source") or "",
+            fact_urls=strings(row, "source_urls"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -393,58 +398,3 @@ def _class_names(value: object) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str) and _CLASS_NAME_RE.fullmatch(v))
 
 
-# --- parsing at the edge: each helper names the field it rejects -------------------------------
-_INFO_FIELDS = ("sha", "downloads", "likes", "trending_score", "pipeline_tag", "library_name", "tags")
-
-
-def _number(row: Any, name: str, *, minimum: float | None = None, whole: bool = False) -> float | None:
-    value = row.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"field {name!r}: {value!r} is not a finite number")
-    if whole and value != int(value):
-        raise ValueError(f"field {name!r}: {value!r} is not a whole number")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"field {name!r}: {value!r} is below {minimum:g}")
-    return value
-
-
-def _whole(value: float | None) -> int | None:
-    return None if value is None else int(value)
-
-
-def _text(row: Any, name: str) -> str | None:
-    value = row.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"field {name!r}: {value!r} is not a string")
-    return value
-
-
-def _strings(row: Any, name: str) -> tuple[str, ...]:
-    value = row.get(name) or ()
-    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
-        raise ValueError(f"field {name!r}: expected a list of strings")
-    return tuple(value)
-
-
-def _sha(value: object) -> str | None:
-    if value is None:
-        return None
-    try:
-        return validate_revision(value)
-    except ValueError as err:
-        raise ValueError(f"field 'sha': {err}") from None
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _parse_datetime(text: str) -> datetime:
-    try:
-        return _aware(datetime.fromisoformat(text.replace("Z", "+00:00")))  # type: ignore[return-value]
-    except ValueError:
-        raise ValueError(f"field 'last_modified': {text!r} is not an ISO date") from None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,6 +25,7 @@ from typing import Any
 
 from .errors import RegistryError
 from .files import DataFileError, atomic_write_text, read_data_file
+from .outside import OutsideValueError, collapse, in_future, loads
 from .records import ModelCandidate, Note, validate_model_id, validate_revision
 from .refresh_merge import merge_candidates
 from .text import terminal_safe
@@ -54,10 +56,11 @@ class Registry:
     """A validated registry file. Each model type's rows become records on first use (a
     selection reads one type; parsing all of them would dominate a command's run time)."""
 
-    def __init__(self, path: Path, updated: datetime, raw: dict[str, Any]) -> None:
+    def __init__(self, path: Path, updated: datetime, raw: dict[str, Any], notes: tuple[Note, ...] = ()) -> None:
         self.path = path
         self.updated = updated
         self.raw = raw
+        self.notes = notes  # about the whole file (duplicate keys): added to every entry's notes
         self._entries: dict[str, RegistryEntry] = {}
 
     @property
@@ -74,7 +77,7 @@ class Registry:
             value = self.raw["model_types"].get(model_type)
             if value is None:
                 return None
-            self._entries[model_type] = _parse_entry(model_type, value, self.path)
+            self._entries[model_type] = _parse_entry(model_type, value, self.path, self.notes)
         return self._entries[model_type]
 
     def candidates(self, model_type: str) -> tuple[ModelCandidate, ...]:
@@ -94,8 +97,14 @@ class Registry:
         return sorted(names, key=natural_key)
 
     def age_days(self, now: datetime | None = None) -> float:
+        """Days since `updated`; infinite for a date in the future (a forged or broken date is never fresh)."""
         now = now or datetime.now(timezone.utc)
-        return (now - self.updated).total_seconds() / 86_400
+        return math.inf if in_future(self.updated, now) else max(0.0, (now - self.updated).total_seconds() / 86_400)
+
+    def age_text(self, now: datetime | None = None) -> str:
+        """ "12 days old", or what is wrong with a date in the future."""
+        age = self.age_days(now)
+        return f"dated in the future ({format_timestamp(self.updated)})" if age == math.inf else f"{age:.0f} days old"
 
 
 def natural_key(text: str) -> list[object]:
@@ -110,21 +119,28 @@ def load_registry(path: Path) -> Registry:
         RegistryError: the file is missing, not JSON, or does not follow the schema.
     """
     try:
-        raw = json.loads(read_data_file(Path(path)))
+        raw, duplicates = loads(read_data_file(Path(path)).removeprefix("\ufeff"))
     except FileNotFoundError:
         raise RegistryError(path, "file not found") from None
-    except DataFileError as err:
+    except (DataFileError, OutsideValueError) as err:
         raise RegistryError(path, str(err)) from None
-    except json.JSONDecodeError as err:
-        raise RegistryError(path, f"not valid JSON ({err.msg} at line {err.lineno})") from None
-    return parse_registry(raw, Path(path))
+    registry = parse_registry(raw, Path(path))
+    registry.notes = tuple(Note("warning", text) for text in duplicate_key_warnings(path, duplicates))
+    return registry
+
+
+def duplicate_key_warnings(path: object, duplicates: list[str]) -> list[str]:
+    """One warning per duplicated key (collapsed past a few): the first value was kept."""
+    texts = [f"{path}: key {_shown_id(key)!s} appears twice in one object (duplicate key); the first is kept"
+             for key in duplicates]  # fmt: skip
+    return collapse(texts, what="more duplicate keys")
 
 
 def parse_registry(raw: Any, path: Path) -> Registry:
     """Check the top-level shape of a registry; entries are checked when first read."""
     if not isinstance(raw, dict):
         raise RegistryError(path, "top level is not a JSON object")
-    if raw.get("schema_version") != SCHEMA_VERSION:
+    if type(raw.get("schema_version")) is not int or raw.get("schema_version") != SCHEMA_VERSION:  # true == 1
         raise RegistryError(path, f"schema_version is {raw.get('schema_version')!r}, expected {SCHEMA_VERSION}")
     updated = _parse_date(raw.get("updated"), path, "updated")
     types = raw.get("model_types")
@@ -133,28 +149,29 @@ def parse_registry(raw: Any, path: Path) -> Registry:
     return Registry(path=path, updated=updated, raw=raw)
 
 
-def _parse_entry(model_type: str, value: Any, path: Path) -> RegistryEntry:
+def _parse_entry(model_type: str, value: Any, path: Path, file_notes: tuple[Note, ...] = ()) -> RegistryEntry:
     where = f"model_types.{model_type}"
     if not isinstance(value, dict) or not isinstance(value.get("candidates"), list):
         raise RegistryError(path, f"{where}: expected an object with a 'candidates' list")
     candidates: list[ModelCandidate] = []
-    notes: list[Note] = []
-    seen: set[str] = set()
+    problems: list[str] = []
+    seen: set[str] = set()  # Hub ids are case-insensitive: "Org/Model" and "org/model" are one repo
     for index, row in enumerate(value["candidates"]):
         place = f"{path}: {where}.candidates[{index}]"
         if not isinstance(row, dict):
-            notes.append(Note("warning", f"{place}: not an object; row skipped"))
+            problems.append(f"{place}: not an object; row skipped")
             continue
         try:
             candidate = ModelCandidate.from_dict({"model_type": model_type, **row})
-        except (ValueError, TypeError) as err:
-            notes.append(Note("warning", f"{place} ({_shown_id(row.get('id'))}): {err}; row skipped"))
+        except (ValueError, TypeError, OverflowError) as err:
+            problems.append(f"{place} ({_shown_id(row.get('id'))}): {err}; row skipped")
             continue
-        if candidate.model_id in seen:
-            notes.append(Note("warning", f"{place} ({candidate.model_id}): listed twice; the first row is kept"))
+        if candidate.model_id.lower() in seen:
+            problems.append(f"{place} ({candidate.model_id}): listed twice; the first row is kept")
             continue
-        seen.add(candidate.model_id)
+        seen.add(candidate.model_id.lower())
         candidates.append(candidate)
+    notes = [*file_notes, *(Note("warning", text) for text in collapse(problems, what="more rows like these"))]
     tiny = _tiny(value.get("tiny"), f"{path}: {where}.tiny", notes)
     return RegistryEntry(
         model_type=model_type,
@@ -195,7 +212,7 @@ def _parse_date(value: Any, path: Path, field: str) -> datetime:
         raise RegistryError(path, f"'{field}' is missing or not a date string")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise RegistryError(path, f"'{field}' is not an ISO date: {value!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 

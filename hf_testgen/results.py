@@ -5,6 +5,10 @@ the generated files, and `hf_testgen.testing`'s results line). Both writers shar
 the plugin adds the dtype and the semantic / golden / parity verdicts, and a GPU name or a date
 when it has them. Unknown keys are kept in `extra`, so the writers can grow without breaking the
 readers; a line that is not a JSON object, or lacks a required key, is an error naming file:line.
+Values from outside are checked, not trusted: ids follow the Hub's grammar (a `model_id` of
+`../../../etc/passwd` is refused), times are finite and bounded, text is bounded, dates are ISO
+dates. Readers that can go on skip a bad line with a warning (`iter_results(..., skipped=[])`):
+one torn line (a full disk) must not cost the rest of the file.
 
 A leaf above `files` and `errors`: merge (`results_merge`) and the coverage matrix read through here.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +25,8 @@ from typing import Any
 
 from .errors import ResultsFormatError
 from .files import DataFileError, read_data_file
+from .outside import OutsideValueError, collapse, loads, number, parse_datetime
+from .records import validate_model_id, validate_model_type
 
 MAX_RESULTS_FILE_BYTES = 256 * 1024 * 1024  # a line is ~500 bytes: half a million runs per file
 REQUIRED_TEXT = ("model_type", "model_id", "device")
@@ -41,6 +47,11 @@ OPTIONAL_TEXT = (
     "date",
 )
 VERSION_KEYS = ("hf_testgen", "python", "torch", "transformers")
+MAX_LINE_CHARS = 1_000_000  # a line is ~500 bytes; a goldens-sized line is still far below this
+MAX_TEXT_CHARS = 300  # a device, dtype, verdict or GPU name
+MAX_SECONDS = 1e7  # 115 days: a larger time is corrupt and would swamp every sum and median
+# A pinned sha, or a branch or tag name (HF_TESTGEN_REVISION may name one).
+_REVISION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,199}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -94,12 +105,16 @@ def parse_line(text: str, place: str) -> ResultLine:
     Raises:
         ResultsFormatError: not a JSON object, a required key missing, or a value of the wrong type.
     """
+    if len(text) > MAX_LINE_CHARS:
+        raise ResultsFormatError(place, f"a line of {len(text):,} characters (at most {MAX_LINE_CHARS:,})")
     try:
-        row = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ResultsFormatError(place, f"not JSON ({err.msg} at column {err.colno})") from None
+        row, duplicates = loads(text)
+    except OutsideValueError as err:
+        raise ResultsFormatError(place, str(err).replace("not valid JSON", "not JSON")) from None
     if not isinstance(row, dict):
         raise ResultsFormatError(place, f"expected a JSON object, got {type(row).__name__}")
+    if duplicates:
+        raise ResultsFormatError(place, f"key {duplicates[0][:60]!r} appears twice")
     values: dict[str, Any] = {}
     for key in REQUIRED_TEXT:
         values[key] = _text(row, key, place, required=True)
@@ -109,6 +124,7 @@ def parse_line(text: str, place: str) -> ResultLine:
         values[key] = _text(row, key, place, required=False)
     values["peak_memory_mb"] = _number(row, "peak_memory_mb", place, required=False)
     values["max_device_diff"] = _number(row, "max_device_diff", place, required=False)
+    _check_values(values, place)
     known = {*REQUIRED_TEXT, *REQUIRED_SECONDS, *OPTIONAL_TEXT, "peak_memory_mb", "max_device_diff"}
     canonical = json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
@@ -116,12 +132,35 @@ def parse_line(text: str, place: str) -> ResultLine:
     return ResultLine(**values, digest=digest, place=place, extra=extra)
 
 
+def _check_values(values: dict[str, Any], place: str) -> None:
+    """The grammar of the fields that become keys and paths: ids, model type, revision, date."""
+    checks = {
+        "model_id": validate_model_id,
+        "model_type": validate_model_type,
+        "revision": _revision,
+        "date": lambda value: parse_datetime(value, "date"),
+    }
+    for name, check in checks.items():
+        if values[name] is not None:
+            try:
+                check(values[name])
+            except ValueError as err:
+                raise ResultsFormatError(place, f"{name!r}: {err}") from None
+
+
+def _revision(value: str) -> str:
+    if not _REVISION_RE.fullmatch(value):
+        raise ValueError(f"invalid revision {value[:60]!r}: expected a commit sha or a branch name")
+    return value
+
+
 def _text(row: dict[str, Any], key: str, place: str, *, required: bool) -> str | None:
     value = row.get(key)
     if value is None and not required:
         return None
-    if not isinstance(value, str) or not value.strip():
-        what = "missing" if key not in row else f"not a non-empty string ({value!r})"
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT_CHARS:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        what = "missing" if key not in row else f"not a non-empty string of <= {MAX_TEXT_CHARS} characters ({shown})"
         raise ResultsFormatError(place, f"{key!r} is {what}")
     return value
 
@@ -130,27 +169,44 @@ def _number(row: dict[str, Any], key: str, place: str, *, required: bool) -> flo
     value = row.get(key)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        what = "missing" if key not in row else f"not a finite number >= 0 ({value!r})"
-        raise ResultsFormatError(place, f"{key!r} is {what}")
-    return float(value)
+    try:
+        checked = number(value, key, minimum=0, maximum=MAX_SECONDS if key in REQUIRED_SECONDS else 1e12)
+    except OutsideValueError as err:
+        raise ResultsFormatError(place, f"{key!r} is not a finite number >= 0 ({err})") from None
+    if checked is None:
+        raise ResultsFormatError(place, f"{key!r} is missing")
+    return float(checked)
 
 
-def iter_results(path: Path) -> Iterator[ResultLine]:
+def iter_results(path: Path, *, skipped: list[str] | None = None) -> Iterator[ResultLine]:
     """The lines of one results file; blank lines are skipped (an editor's trailing newline).
 
+    With `skipped`, a malformed line is left out and its message ("file:line: problem") added to
+    it; without, it raises.
+
     Raises:
-        ResultsFormatError: the file cannot be read, or a line is malformed (names file:line).
+        ResultsFormatError: the file cannot be read, or (without `skipped`) a line is malformed.
     """
-    text = read_results_file(path)
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            yield parse_line(line, f"{path}:{number}")
+    text = read_results_file(path).removeprefix("\ufeff")
+    for index, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield parse_line(line, f"{path}:{index}")
+        except ResultsFormatError as err:
+            if skipped is None:
+                raise
+            skipped.append(f"{err}; line skipped")
 
 
-def read_results(paths: Iterable[Path]) -> list[ResultLine]:
-    """Every line of every file, in order; nothing is returned unless all of them parse."""
-    return [line for path in paths for line in iter_results(path)]
+def read_results(paths: Iterable[Path], *, skipped: list[str] | None = None) -> list[ResultLine]:
+    """Every line of every file, in order; see `iter_results` for `skipped`."""
+    return [line for path in paths for line in iter_results(path, skipped=skipped)]
+
+
+def skipped_warnings(skipped: list[str]) -> list[str]:
+    """The skipped lines' messages, a few and then a count (10,000 bad lines are 4 warnings)."""
+    return collapse(skipped, what="more lines skipped")
 
 
 def read_results_file(path: Path | str) -> str:

@@ -14,7 +14,10 @@ One entry per (model id, revision, hardware, task, dtype). Why samples are kept:
 updated from a median, and the digest of each line makes a merge idempotent (the same line merged
 twice counts once, so a rerun leaves the file byte-identical). Only the newest `MAX_SAMPLES` are
 kept. The rest of the file (the published metrics) is never touched, and the file is written with
-the project's atomic writer only after every line has parsed.
+the project's atomic writer. A malformed line (a torn last line after a full disk) is skipped with a
+warning, and so is a line dated in the future (it would evict every real sample and outrank every
+later run); a stored sample dated in the future is counted as today's. Entries are indexed by key,
+so a merge is linear in the lines.
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ import json
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from .benchmarks import SCHEMA_VERSION
-from .errors import RegistryError
+from .errors import RegistryError, ResultsFormatError
 from .files import DataFileError, atomic_write_text, read_data_file
-from .results import ResultLine, read_results
+from .outside import OutsideValueError, loads, number
+from .results import ResultLine, read_results, skipped_warnings
 
 MAX_SAMPLES = 15
 DEFAULT_SOURCE = "hf-testgen generated tests (HF_TESTGEN_RESULTS)"
@@ -46,6 +50,7 @@ class MergeReport:
     new_samples: int
     entries: int
     written: bool
+    warnings: tuple[str, ...] = ()  # skipped lines, collapsed past a few
 
 
 def dump_benchmarks(document: dict[str, Any]) -> str:
@@ -66,14 +71,47 @@ def load_document(path: Path) -> dict[str, Any]:
     except DataFileError as err:
         raise RegistryError(path, str(err)) from None
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise RegistryError(path, f"not valid JSON ({err.msg} at line {err.lineno})") from None
-    if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
+        document, _ = loads(text.removeprefix("\ufeff"))
+    except OutsideValueError as err:
+        raise RegistryError(path, str(err)) from None
+    version = document.get("schema_version") if isinstance(document, dict) else None
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise RegistryError(path, f"expected {{'schema_version': {SCHEMA_VERSION}, ...}}")
     if not isinstance(document.get("measured", {}), dict):
         raise RegistryError(path, "'measured' is not an object")
     return document
+
+
+def check_measured(document: dict[str, Any], path: Path) -> None:
+    """Refuse to merge into measured entries of the wrong shape (a merge rewrites them).
+
+    Raises:
+        RegistryError: naming the model and the entry.
+    """
+    for model_id, entries in (document.get("measured") or {}).items():
+        problem = _entries_problem(entries)
+        if problem:
+            raise RegistryError(path, f"measured.{model_id[:100]}{problem}; fix or remove it, then merge again")
+
+
+def _entries_problem(entries: Any) -> str | None:
+    """What is wrong with one model's stored entries (", [2].samples: not a list"), or None."""
+    if not isinstance(entries, list):
+        return ": not a list of entries"
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("samples"), list):
+            return f"[{index}]: not an entry with a 'samples' list"
+        for sample in entry["samples"]:
+            try:
+                if not isinstance(sample, dict) or not isinstance(sample.get("id"), str):
+                    raise OutsideValueError("not a sample with an 'id'")
+                for name in ("load_seconds", "inference_seconds"):
+                    if number(sample.get(name), name, minimum=0) is None:
+                        raise OutsideValueError(f"field {name!r} is missing")
+                number(sample.get("peak_memory_mb"), "peak_memory_mb", minimum=0)
+            except OutsideValueError as err:
+                return f"[{index}].samples: {err}"
+    return None
 
 
 def _sample(line: ResultLine, today: str) -> dict[str, Any]:
@@ -92,9 +130,10 @@ def _key(entry: dict[str, Any]) -> EntryKey:
     return tuple(str(entry.get(name) or "") for name in ("revision", "hardware", "task", "dtype"))  # type: ignore[return-value]
 
 
-def _newest(samples: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The newest MAX_SAMPLES, oldest first; (date, id) orders them the same way on every run."""
-    ordered = sorted(samples, key=lambda s: (str(s.get("date", "")), str(s.get("id", ""))))
+def _newest(samples: Iterable[dict[str, Any]], today: str = "9999-12-31") -> list[dict[str, Any]]:
+    """The newest MAX_SAMPLES, oldest first; (date, id) orders them the same way on every run. A
+    stored date later than `today` counts as today (it was forged or mis-stamped)."""
+    ordered = sorted(samples, key=lambda s: (min(str(s.get("date", "")), today), str(s.get("id", ""))))
     return ordered[-MAX_SAMPLES:]
 
 
@@ -135,24 +174,25 @@ def merge_lines(
     """(new document, samples new to it, entries touched); `document` itself is not changed."""
     merged = copy.deepcopy(document)
     measured: dict[str, list[dict[str, Any]]] = merged.setdefault("measured", {})
+    index = {(model_id, _key(e)): e for model_id, entries in measured.items() for e in entries}
     touched: set[tuple[str, EntryKey]] = set()
     new_samples = 0
     for line in lines:
-        entries = measured.setdefault(line.model_id, [])
         fresh = _new_entry(line)
-        entry = next((e for e in entries if _key(e) == _key(fresh)), None)
+        where = (line.model_id, _key(fresh))
+        entry = index.get(where)
         if entry is None:
-            entry = fresh
-            entries.append(entry)
+            entry = index[where] = fresh
+            measured.setdefault(line.model_id, []).append(entry)
         if any(s.get("id") == line.digest for s in entry["samples"]):
             continue
-        entry["samples"] = _newest([*entry["samples"], _sample(line, today)])
+        entry["samples"] = _newest([*entry["samples"], _sample(line, today)], today)
         if any(s["id"] == line.digest for s in entry["samples"]):
             entry["source"] = source
             new_samples += 1
-            touched.add((line.model_id, _key(entry)))
-    for model_id, key in touched:
-        summarise(next(e for e in measured[model_id] if _key(e) == key))
+            touched.add(where)
+    for where in touched:
+        summarise(index[where])
     for model_id in measured:
         measured[model_id] = [e for e in sorted(measured[model_id], key=_key) if e["samples"]]
     return merged, new_samples, len(touched)
@@ -167,18 +207,23 @@ def merge_results_files(
 ) -> MergeReport:
     """Fold every line of `results_paths` into `benchmarks_path`, atomically.
 
-    Nothing is written unless every line parses, and nothing is written when the merge changes
-    no byte (a rerun with the same inputs).
+    A malformed line, or one dated after tomorrow, is skipped and named in the report's warnings;
+    nothing is written when the merge changes no byte (a rerun with the same inputs).
 
     Raises:
-        ResultsFormatError: a malformed line (names file:line) or an unreadable results file.
+        ResultsFormatError: an unreadable results file, or no usable line among malformed ones.
         RegistryError: the benchmarks file is unusable.
     """
-    lines = read_results(results_paths)
+    today = today or date.today().isoformat()
+    skipped: list[str] = []
+    read = read_results(results_paths, skipped=skipped)
+    if skipped and not read:
+        first = skipped[0].removesuffix("; line skipped")
+        raise ResultsFormatError(first, f"no usable line in the results ({len(skipped):,} malformed)")
+    lines = _not_in_future(read, today, skipped)
     document = load_document(benchmarks_path)
-    merged, new_samples, entries = merge_lines(
-        document, lines, source=source, today=today or date.today().isoformat()
-    )
+    check_measured(document, benchmarks_path)
+    merged, new_samples, entries = merge_lines(document, lines, source=source, today=today)
     text = dump_benchmarks(merged)
     try:
         unchanged = read_data_file(benchmarks_path) == text
@@ -186,4 +231,18 @@ def merge_results_files(
         unchanged = False
     if not unchanged:
         atomic_write_text(benchmarks_path, text)
-    return MergeReport(len(lines), new_samples, entries, written=not unchanged)
+    return MergeReport(
+        len(lines), new_samples, entries, written=not unchanged, warnings=tuple(skipped_warnings(skipped))
+    )
+
+
+def _not_in_future(lines: list[ResultLine], today: str, skipped: list[str]) -> list[ResultLine]:
+    """The lines dated at most a day after `today`; the others go to `skipped` (a forged or broken clock)."""
+    latest = (datetime.fromisoformat(today) + timedelta(days=1)).date().isoformat()
+    kept = []
+    for line in lines:
+        if line.date is not None and line.date[:10] > latest:
+            skipped.append(f"{line.place}: 'date' {line.date!r} is in the future; line skipped")
+        else:
+            kept.append(line)
+    return kept

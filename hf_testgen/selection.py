@@ -383,8 +383,8 @@ def _warn_if_stale(registry: Registry, settings: Settings, chain: _Chain) -> Non
         chain.notes.append(
             Note(
                 "warning",
-                f"{registry.path} is {age:.0f} days old (MAX_REGISTRY_AGE_DAYS={settings.max_registry_age_days});"
-                " refresh it with: python find_models.py --update-registry --all",
+                f"{registry.path} is {registry.age_text(chain.now)} (MAX_REGISTRY_AGE_DAYS="
+                f"{settings.max_registry_age_days}); refresh it with: python find_models.py --update-registry --all",
             )
         )
 

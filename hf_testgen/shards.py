@@ -14,6 +14,8 @@ machine or the order of the jobs.
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,17 +23,22 @@ from typing import Any
 
 from .errors import RegistryError, UsageError
 
+MAX_SHARDS = 1000  # more jobs than model types is a typo; 10^8 shards would fill the memory
+_SHARD_RE = re.compile(r"([0-9]{1,4})/([0-9]{1,4})", re.ASCII)  # str.isdigit takes "²" and "３"
+MAX_SECONDS = 1e7
+
 
 def parse_shard(text: str) -> tuple[int, int]:
-    """"I/N" → (I, N), 1 <= I <= N.
+    """"I/N" → (I, N), 1 <= I <= N <= MAX_SHARDS, in ASCII digits.
 
     Raises:
         UsageError: not of that form.
     """
-    index, slash, count = text.strip().partition("/")
-    if slash and index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count):
-        return int(index), int(count)
-    raise UsageError(f"--shard {text!r}: expected I/N with 1 <= I <= N, e.g. 2/4")
+    found = _SHARD_RE.fullmatch(text.strip())
+    if found and 1 <= int(found[1]) <= int(found[2]) <= MAX_SHARDS:
+        return int(found[1]), int(found[2])
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    raise UsageError(f"--shard {shown!r}: expected I/N with 1 <= I <= N <= {MAX_SHARDS}, e.g. 2/4")
 
 
 def hash_shard(model_type: str, count: int) -> int:
@@ -41,9 +48,10 @@ def hash_shard(model_type: str, count: int) -> int:
 
 def balanced(names: Sequence[str], count: int, seconds: Mapping[str, float]) -> list[list[str]]:
     """Greedy longest-first over `seconds` (unknown types: the median of the known ones)."""
-    known = [seconds[name] for name in names if name in seconds]
+    usable = {name: value for name, value in seconds.items() if _usable_seconds(value)}  # NaN would tie everything
+    known = [usable[name] for name in names if name in usable]
     fallback = statistics.median(known) if known else 1.0
-    cost = {name: seconds.get(name, fallback) for name in names}
+    cost = {name: usable.get(name, fallback) for name in names}
     shards: list[list[str]] = [[] for _ in range(count)]
     totals = [0.0] * count
     for name in sorted(names, key=lambda n: (-cost[n], n)):
@@ -80,10 +88,10 @@ def measured_seconds(document: Mapping[str, Any]) -> dict[str, float]:
             model_type = entry.get("model_type") if isinstance(entry, dict) else None
             if not isinstance(model_type, str):
                 continue
-            try:
-                total = float(entry["load_seconds"]) + float(entry["inference_seconds"])
-            except (KeyError, TypeError, ValueError):
-                continue
+            load, inference = entry.get("load_seconds"), entry.get("inference_seconds")
+            if not (_usable_seconds(load) and _usable_seconds(inference)):
+                continue  # "nan", a string, a bool, a negative or huge time: not a measurement
+            total = float(load) + float(inference)
             candidate = (entry.get("device") == "cpu", total)
             per_type[model_type] = max(per_type.get(model_type, candidate), candidate)
     return {model_type: total for model_type, (_, total) in per_type.items()}
@@ -97,3 +105,13 @@ def seconds_from_file(path: Path) -> dict[str, float]:
         return measured_seconds(load_document(Path(path)))
     except RegistryError:
         return {}
+
+
+def _usable_seconds(value: object) -> bool:
+    """A real number of seconds: not a string ("nan"), a bool, NaN, negative or absurdly large."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= MAX_SECONDS
+    )

@@ -19,6 +19,9 @@
    `--mutation-probes` prints instead, for the classifier's surviving mutants, its unchanged copy and
    three benign re-saves, generic probes that were measured and not adopted (calibration on clearly
    polar sentences, entropy, padded batch and max_length padding against one sentence at a time).
+7. Hostile readers (issue 15): merging 20,000 lines of one model (20,000 entries), the coverage
+   reader on a 120 KB junit test name, 200,000 benchmark lookups of ranked candidates, and a
+   registry type with 10,000 bad rows (warnings printed) [each well under a second; 4 warnings].
 
 Speed targets live here, not in timed unit tests. Bytecode is cached in a temporary folder
 for the command timings (like an installed package), whatever PYTHONDONTWRITEBYTECODE says.
@@ -199,6 +202,46 @@ def merge_time(lines: int = 10_000) -> None:
     )
 
 
+def hostile_readers() -> None:
+    import json
+
+    from hf_testgen.benchmarks import load_benchmarks
+    from hf_testgen.coverage import junit_cases
+    from hf_testgen.registry import load_registry
+    from hf_testgen.results_merge import merge_results_files
+
+    with tempfile.TemporaryDirectory() as folder:
+        results, bench = Path(folder) / "results.jsonl", Path(folder) / "benchmarks.json"
+        row = {"model_type": "bert", "model_id": "org/bert", "device": "cpu", "load_seconds": 1.0,
+               "inference_seconds": 0.1}  # fmt: skip
+        results.write_text("".join(json.dumps({**row, "revision": f"{n:040x}"}) + "\n" for n in range(20_000)))
+        started = time.perf_counter()
+        report = merge_results_files(bench, [results])
+        merge = time.perf_counter() - started
+        name = "test_x" + "[-" * 60_000 + "]x"
+        xml = f'<testsuite><testcase classname="out.test_hf_bert" name="{name}"/></testsuite>'
+        started = time.perf_counter()
+        junit_cases(xml, "junit.xml")
+        junit = time.perf_counter() - started
+        benchmarks = load_benchmarks(ROOT / "benchmarks.json")
+        started = time.perf_counter()
+        for n in range(200_000):
+            benchmarks.for_model(f"org/candidate-{n}")
+        lookups = time.perf_counter() - started
+        registry = Path(folder) / "registry.json"
+        bad = [{"id": f"org/bad{n}", "downloads": -1} for n in range(10_000)]
+        registry.write_text(json.dumps({"schema_version": 1, "updated": "2026-11-01T00:00:00Z", "model_types": {
+            "bert": {"candidates": bad}}}))  # fmt: skip
+        started = time.perf_counter()
+        notes = load_registry(registry).entry("bert").notes
+        rows = time.perf_counter() - started
+    print(
+        f"hostile readers: merge 20,000 lines of one model {merge:.2f} s ({report.entries:,} entries); "
+        f"120 KB junit test name {junit * 1000:.1f} ms; 200,000 benchmark lookups {lookups:.2f} s; "
+        f"10,000 bad registry rows {rows:.2f} s, {len(notes)} warnings printed"
+    )
+
+
 def mutation_score() -> None:
     try:
         import torch  # noqa: F401
@@ -296,6 +339,7 @@ def main() -> int:
     command_ratio(args.runs)
     api_requests()
     merge_time()
+    hostile_readers()
     if not args.no_suite:
         suite_parallel_ratio()
     if not args.no_mutation:

@@ -132,7 +132,7 @@ def _copy(folder: Path, tmp_path: Path) -> Path:
 def test_a_local_folder_with_a_corrupt_config_fails(tiny_bert, tmp_path):
     folder = _copy(tiny_bert, tmp_path)
     (folder / "config.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(loading.LoadFailure, match="config.json is corrupt: JSONDecodeError"):
+    with pytest.raises(loading.LoadFailure, match="config.json is corrupt: .*not valid JSON"):
         loading.load(_target(str(folder)), RuntimeSettings())
 
 

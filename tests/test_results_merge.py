@@ -115,17 +115,24 @@ def test_only_the_newest_samples_are_kept(tmp_path):
     assert entry["inference_seconds"] == 12.0  # median of 5.0 .. 19.0
 
 
-def test_a_bad_line_exits_2_naming_file_and_line_and_writes_nothing(tmp_path, capsys):
+def test_a_bad_line_is_skipped_with_a_warning_naming_file_and_line(tmp_path, capsys):
     bench = tmp_path / "benchmarks.json"
     good = write_lines(tmp_path / "good.jsonl", [main_template_row()])
     assert find_main(["--merge-results", str(good), "--benchmarks", str(bench)]) == 0
-    before = bench.read_bytes()
     torn = json.dumps(main_template_row(inference_seconds=9.0))[:40]
     bad = write_lines(tmp_path / "bad.jsonl", [main_template_row(load_seconds=7.0), torn])
-    assert find_main(["--merge-results", str(good), str(bad), "--benchmarks", str(bench)]) == 2
-    assert f"{bad}:2: not JSON" in capsys.readouterr().err
-    assert bench.read_bytes() == before
+    assert find_main(["--merge-results", str(good), str(bad), "--benchmarks", str(bench)]) == 0
+    assert f"warning: {bad}:2: not JSON" in capsys.readouterr().err
+    (entry,) = json.loads(bench.read_text())["measured"]["org/bert"]
+    assert entry["runs"] == 2  # the good lines of both files, not the torn one
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_only_bad_lines_exit_2_and_write_nothing(tmp_path, capsys):
+    bench = tmp_path / "benchmarks.json"
+    bad = write_lines(tmp_path / "bad.jsonl", ["{", "[1]"])
+    assert find_main(["--merge-results", str(bad), "--benchmarks", str(bench)]) == 2
+    assert f"{bad}:1: not JSON" in capsys.readouterr().err and not bench.exists()
 
 
 def test_merge_flags_refuse_other_modes(tmp_path, capsys):

@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..files import DataFileError, read_data_file
+from ..outside import OutsideValueError, loads
 from ..registry import atomic_write_text
 from .runners import TaskOutput
 
@@ -32,6 +34,7 @@ TOLERANCES: dict[str, tuple[float, float]] = {
     "bfloat16": (1e-2, 1.5e-2),
 }
 LOCK_TIMEOUT_S = 30.0
+MAX_GOLDENS_BYTES = 64 * 1024 * 1024  # a golden is a few KB per model and device
 
 
 def golden_key(model_id: str, revision: str | None, task: str, device_kind: str, dtype: str) -> str:
@@ -55,11 +58,20 @@ def entry_of(output: TaskOutput) -> dict[str, Any]:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    if not path.exists():
+    """The goldens file, read with the data-file bounds: a regular file of bounded size and depth.
+
+    Raises:
+        ValueError: naming the file: a FIFO, too large, not JSON, or not shaped like a goldens file.
+    """
+    try:
+        data, _ = loads(read_data_file(path, limit=MAX_GOLDENS_BYTES))
+    except FileNotFoundError:
         return {"format": FORMAT, "entries": {}}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
-        raise ValueError(f"{path} is not an hf-testgen goldens file (no 'entries' object)")
+    except (DataFileError, OutsideValueError) as err:
+        raise ValueError(f"{path}: {err}") from None
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, dict) or not all(isinstance(runners, dict) for runners in entries.values()):
+        raise ValueError(f"{path} is not an hf-testgen goldens file (no 'entries' object of objects)")
     return data
 
 
@@ -85,10 +97,10 @@ def missing_message(path: str, key: str, runner: str) -> str:
 
 def lookup(path: str, key: str, runner: str) -> dict[str, Any] | None:
     """The recorded golden, or None when the file or the entry is absent."""
-    target = Path(path)
-    if not target.exists():
-        return None
-    return _read(target)["entries"].get(key, {}).get(runner)
+    golden = _read(Path(path))["entries"].get(key, {}).get(runner)
+    if golden is not None and not isinstance(golden, dict):
+        raise ValueError(f"{path}: the golden of {key} ({runner}) is not an object")
+    return golden
 
 
 def differences(torch, expected: dict[str, Any], output: TaskOutput, dtype: str) -> list[str]:

@@ -11,14 +11,15 @@ so a server trickling its headers cannot stretch it); when it does not, only the
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import GenerationError, HubUnavailableError
 from ..families import Head, resolve_head
+from ..files import DataFileError, read_data_file
 from ..hub_http import bounded
+from ..outside import OutsideValueError, loads
 from ..text import redact_secrets, redact_url
 from .settings import RuntimeSettings, Target
 
@@ -146,8 +147,8 @@ def check_local_folder(target: Target) -> None:
     if not config.is_file():
         raise LoadFailure(f"the local model folder {path} has no config.json")
     try:
-        json.loads(config.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+        loads(read_data_file(config))
+    except (DataFileError, OutsideValueError) as error:
         raise LoadFailure(f"{config} is corrupt: {first_line(error)}") from None
     if not any(any(path.glob(pattern)) for pattern in WEIGHT_GLOBS):
         raise LoadFailure(f"the local model folder {path} holds no weight files ({', '.join(WEIGHT_GLOBS[:2])}, ...)")

@@ -60,8 +60,8 @@ def device_missing(device: str) -> str | None:
 def hf_testgen_settings() -> RuntimeSettings:
     try:
         return RuntimeSettings.from_env(os.environ)
-    except ValueError as error:  # a bad HF_TOKEN: every test of the session fails with this one line
-        pytest.fail(str(error), pytrace=False)
+    except ValueError as err:  # a bad HF_TOKEN or variable: one line stops the run, not an error per test
+        pytest.exit(f"hf-testgen: {err}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture

@@ -13,10 +13,12 @@ from pathlib import Path
 from types import ModuleType
 
 from ..config import validate_token
+from ..outside import OutsideValueError, check_endpoint
 from ..records import LOAD_DTYPES
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 # The constants a generated file defines; a module without them is not a generated test.
 REQUIRED_CONSTANTS = ("MODEL_TYPE", "TASK", "MODEL_ID", "REVISION", "TINY_MODEL_ID")
 TINY_NAMESPACES = ("hf-internal-testing/",)
@@ -27,6 +29,16 @@ def _text(env: Mapping[str, str], name: str) -> str | None:
     """The variable's value, or None when it is unset or empty (an empty value is not a choice)."""
     value = env.get(name, "").strip()
     return value or None
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    """A yes/no variable (1/0, true/false, yes/no, on/off, any case); anything else is refused."""
+    value = _text(env, name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE_WORDS | _FALSE_WORDS:
+        return value.lower() in _TRUE_WORDS
+    raise ValueError(f"{name}={value[:60]!r}: expected 1/0, true/false, yes/no or on/off")
 
 
 @dataclass(frozen=True)
@@ -44,24 +56,29 @@ class RuntimeSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> RuntimeSettings:
-        """The session's settings.
+        """Parse the variables once.
 
         Raises:
-            ConfigError: HF_TOKEN holds whitespace or a control character (huggingface_hub reads it
-                for every download; the HTTP library would quote it in its error, and so in a skip).
+            ValueError: HF_TOKEN holds whitespace or a control character (huggingface_hub reads it for
+                every download; the HTTP library would quote it in its error, and so in a skip), a
+                boolean that is neither yes nor no (HF_TESTGEN_SEMANTIC=O, a letter, is not 0), or a
+                malformed HF_ENDPOINT; the message names the variable.
         """
         validate_token(env.get("HF_TOKEN") or None)
-        semantic = _text(env, "HF_TESTGEN_SEMANTIC")
-        offline = _text(env, "HF_HUB_OFFLINE")
+        endpoint = _text(env, "HF_ENDPOINT") or DEFAULT_ENDPOINT
+        try:
+            endpoint = check_endpoint(endpoint)
+        except OutsideValueError as err:
+            raise ValueError(f"HF_ENDPOINT={endpoint[:200]!r}: {err}") from None
         return cls(
             model_id=_text(env, "HF_TESTGEN_MODEL_ID"),
             revision=_text(env, "HF_TESTGEN_REVISION"),
             results_path=_text(env, "HF_TESTGEN_RESULTS"),
             record_golden=_text(env, "HF_TESTGEN_RECORD_GOLDEN"),
             golden=_text(env, "HF_TESTGEN_GOLDEN"),
-            semantic=semantic is None or semantic.lower() not in _FALSE_WORDS,
-            endpoint=(_text(env, "HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/"),
-            offline=offline is not None and offline.lower() not in _FALSE_WORDS,
+            semantic=_flag(env, "HF_TESTGEN_SEMANTIC", default=True),
+            endpoint=endpoint,
+            offline=_flag(env, "HF_HUB_OFFLINE", default=False),
         )
 
 

@@ -1,0 +1,121 @@
+"""The fields of a candidate read at the edge: a registry row or a Hub answer, each field checked.
+
+Every helper names the field it rejects, so that a bad field skips its row with one warning
+("field 'size_mb': 1e+303 is above ..."), never the whole file or answer. Numbers are bounded
+(`outside.number`): a bool is not a count (`usedStorage: true` is not 1 byte), NaN, infinity and
+values past `outside.MAX_NUMBER` are refused (`size_mb: 1e303` would overflow the bytes). Dates from
+outside are clamped to now, so a forged future date cannot win "newest first".
+
+Used by `records` only (the leaf below it).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from .dates import clamp_to_now
+from .outside import MAX_NUMBER, OutsideValueError
+from .outside import number as bounded_number
+from .outside import parse_datetime as parse_outside_datetime
+
+INFO_FIELDS = ("sha", "downloads", "likes", "trending_score", "pipeline_tag", "library_name", "tags")
+_SHA_RE = re.compile(r"[0-9a-f]{40}")
+MAX_SIZE_MB = MAX_NUMBER / 1_000_000  # 1 EB: no checkpoint is larger, and bytes stay exact integers
+
+
+def number(
+    row: Any, name: str, *, minimum: float | None = None, whole: bool = False, maximum: float = MAX_NUMBER
+) -> float | None:
+    return bounded_number(row.get(name), name, minimum=minimum, maximum=maximum, whole=whole)
+
+
+def whole(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def text(row: Any, name: str) -> str | None:
+    value = row.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"field {name!r}: {_shown(value)} is not a string")
+    return value
+
+
+def truth(row: Any, name: str) -> bool:
+    """A yes/no field; `"false"` (truthy as a string) is refused rather than read as true."""
+    value = row.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValueError(f"field {name!r}: {_shown(value)} is not true or false")
+    return value
+
+
+def strings(row: Any, name: str) -> tuple[str, ...]:
+    value = row.get(name) or ()
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"field {name!r}: expected a list of strings")
+    return tuple(value)
+
+
+def sha(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _SHA_RE.fullmatch(value):
+        raise ValueError(
+            f"field 'sha': invalid revision {_shown(value)}: expected a 40-character lowercase hex commit sha"
+        )
+    return value
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A date from outside, timezone-aware (UTC when it names none) and no later than now."""
+    return clamp_to_now(value)
+
+
+def parse_datetime(value: str) -> datetime:
+    try:
+        return clamp_to_now(parse_outside_datetime(value, "last_modified"))  # type: ignore[return-value]
+    except OutsideValueError as err:
+        raise ValueError(str(err)) from None
+
+
+# --- a Hub answer's size facts ---------------------------------------------------------------------
+def hub_parameters(safetensors: Any) -> tuple[tuple[tuple[str, int], ...], int | None]:
+    """(parameter count per dtype, the Hub's total) of a `safetensors` answer, each count bounded."""
+    if safetensors is None:
+        return (), None
+    raw = getattr(safetensors, "parameters", None) or {}
+    if not isinstance(raw, dict):
+        raise ValueError("field 'safetensors.parameters': expected an object of counts per dtype")
+    parameters = tuple(
+        sorted(
+            (str(k), int(bounded_number(v, "safetensors.parameters", minimum=0, whole=True) or 0))
+            for k, v in raw.items()
+        )
+    )
+    total = whole(bounded_number(getattr(safetensors, "total", None), "safetensors.total", minimum=0, whole=True))
+    return parameters, total
+
+
+def hub_siblings(info: Any, file_type: type) -> tuple[Any, ...]:
+    """A repo's files with their sizes; a negative, fractional or boolean size rejects the row."""
+    files = []
+    for sibling in getattr(info, "siblings", None) or ():
+        size = sibling.lfs.size if getattr(sibling, "lfs", None) is not None else sibling.size
+        checked = bounded_number(size, f"siblings[{sibling.rfilename}].size", minimum=0, whole=True)
+        files.append(file_type(name=sibling.rfilename, size=whole(checked)))
+    return tuple(files)
+
+
+def hub_used_storage(value: object) -> int | None:
+    """`usedStorage` in bytes, or None when absent, zero or not a count (`true` is a bool, not 1 byte)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_NUMBER:
+        return None
+    return value
+
+
+def _shown(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
