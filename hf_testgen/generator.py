@@ -27,7 +27,7 @@ from . import tasks
 from .documented import documented_output
 from .errors import GenerationError, UsageError
 from .families import FAMILIES, Head, resolve_head
-from .files import DataFileError, check_write_target, read_regular_bytes
+from .files import DataFileError, NotRegularFileError, check_write_target, read_regular_bytes
 from .records import LOAD_DTYPES, SIZE_METHODS, SOURCES, validate_model_id, validate_model_type, validate_revision
 from .reference import reference_tests
 from .reference import source as reference_source
@@ -342,7 +342,10 @@ def write_test(text: str, path: Path, *, force: bool = False) -> WriteStatus:
     path = Path(path)
     if path.is_dir():
         raise GenerationError(f"{path} is a directory")
-    check_write_target(path)  # a FIFO would block the read below; a device would be replaced
+    try:  # a FIFO would block the read below; a device would be replaced
+        check_write_target(path)
+    except NotRegularFileError as err:
+        raise GenerationError(f"{path}: {err.strerror}; remove it or choose another --output-dir") from None
     if path.exists():
         wanted = text.encode("utf-8")
         try:  # never more than the new text and a byte: a FIFO would hang the read, a huge file fill the memory
