@@ -9,6 +9,7 @@ note naming the model and the field, never a traceback.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, get_args
@@ -158,19 +159,27 @@ def _listing(
 ) -> Callable[[], list[Any]]:
     """The one list query (tag filter, downloads order, `LIST_EXPAND`), as a call the retry loop can repeat."""
 
-    def listing() -> list[Any]:
+    def query(expand: list[str]) -> list[Any]:
         return list(
             api.list_models(
-                filter=model_type,
-                pipeline_tag=task,
-                sort="downloads",
-                limit=limit,
-                expand=list(LIST_EXPAND),
-                **(filters or {}),
+                filter=model_type, pipeline_tag=task, sort="downloads", limit=limit, expand=expand, **(filters or {})
             )
         )
 
+    def listing() -> list[Any]:
+        try:
+            return query(list(LIST_EXPAND))
+        except json.JSONDecodeError:
+            raise  # a broken body, not a field: `bad_response`
+        except ValueError:
+            # huggingface_hub parses each row's lastModified while it iterates the answer, so one
+            # unreadable date would lose every row: ask once more without dates (recency then counts 0).
+            return query([field for field in LIST_EXPAND if field not in DATE_FIELDS])
+
     return listing
+
+
+DATE_FIELDS = frozenset({"lastModified", "createdAt"})
 
 
 def parse_rows(infos: list[Any], *, model_type: str, notes: list[Note] | None) -> list[ModelCandidate]:

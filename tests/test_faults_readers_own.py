@@ -110,3 +110,16 @@ def test_own_device_of_a_pytest_id(name, device):
     from hf_testgen.coverage import device_of_test_name
 
     assert device_of_test_name(name) == device
+
+
+def test_own_one_unreadable_last_modified_does_not_lose_the_hub_answer(local_hub, tmp_path):
+    """huggingface_hub parses dates while it iterates a listing: one bad row's date used to lose them all."""
+    from factories import hub_record, settings_for
+
+    from hf_testgen import hub
+
+    local_hub.add_model(hub_record("acme/bert-good", "bert", downloads=9, lastModified="2025-01-01T00:00:00.000Z"))
+    local_hub.add_model(hub_record("acme/bert-bad-date", "bert", downloads=5, lastModified="yesterday-ish"))
+    found = hub.fetch_candidates("bert", settings=settings_for(local_hub.url, tmp_path / "r.json"))
+    assert [c.model_id for c in found] == ["acme/bert-good", "acme/bert-bad-date"]
+    assert all(c.last_modified is None for c in found)
