@@ -93,3 +93,26 @@ def settings_for(hub_url: str | None, registry: Path, **changes: Any) -> Setting
         api_max_tries=2,
     )
     return base.with_overrides(**changes)
+
+
+# Variables a command run in-process must not inherit from the shell or CI (the fault tests' `env`).
+SHELL_VARIABLES = ("CI", "HF_HUB_OFFLINE", "USE_STATIC_REGISTRY", "FORCE_API_CALLS", "HF_TOKEN", "HF_TESTGEN_REGISTRY")
+
+
+def clean_command_env(monkeypatch, tmp_path: Path, *, unset: tuple[str, ...] = (), **variables: str):
+    """A clean environment for in-process commands: no CI/offline flags from the shell, no benchmarks
+    file, plus `variables` (e.g. HF_TESTGEN_API_DEADLINE="3"); returns `monkeypatch`."""
+    for name in (*SHELL_VARIABLES, *unset):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_TESTGEN_BENCHMARKS", str(tmp_path / "no-benchmarks.json"))
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def one_line(text: str) -> str:
+    """The only non-blank line of `text` (an error a user sees), asserting there is one and no traceback."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    assert "Traceback" not in text
+    return lines[0]

@@ -12,7 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
-from factories import candidate_row, hub_record, registry_dict, settings_for, write_registry
+from factories import (
+    candidate_row,
+    clean_command_env,
+    hub_record,
+    one_line,
+    registry_dict,
+    settings_for,
+    write_registry,
+)
 
 from hf_testgen import cli, hub
 from hf_testgen.errors import HubUnavailableError
@@ -39,18 +47,7 @@ def good_registry_row(**fields):
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     """In-process commands: no CI/offline flags, short deadlines, no benchmarks."""
-    for name in ("CI", "HF_HUB_OFFLINE", "USE_STATIC_REGISTRY", "FORCE_API_CALLS", "HF_TOKEN", "HF_TESTGEN_REGISTRY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_TESTGEN_API_DEADLINE", "3")
-    monkeypatch.setenv("HF_TESTGEN_API_MAX_TRIES", "2")
-    monkeypatch.setenv("HF_TESTGEN_BENCHMARKS", str(tmp_path / "no-benchmarks.json"))
-    return monkeypatch
-
-
-def one_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    assert len(lines) == 1, text
-    return lines[0]
+    return clean_command_env(monkeypatch, tmp_path, HF_TESTGEN_API_DEADLINE="3", HF_TESTGEN_API_MAX_TRIES="2")
 
 
 def code_of(call) -> int:

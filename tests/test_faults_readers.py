@@ -14,7 +14,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from factories import candidate_row, hub_record, registry_dict, settings_for, write_registry
+from factories import (
+    candidate_row,
+    clean_command_env,
+    hub_record,
+    one_line,
+    registry_dict,
+    settings_for,
+    write_registry,
+)
 
 from hf_testgen import benchmarks, shards
 from hf_testgen.cli import find_main, generate_main, select_main
@@ -34,18 +42,7 @@ HUGE_INT = "9" * 5000
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
-    for name in ("CI", "HF_HUB_OFFLINE", "FORCE_API_CALLS", "HF_TOKEN", "HF_TESTGEN_REGISTRY", "HF_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("USE_STATIC_REGISTRY", "1")
-    monkeypatch.setenv("HF_TESTGEN_BENCHMARKS", str(tmp_path / "no-benchmarks.json"))
-    return monkeypatch
-
-
-def one_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    assert len(lines) == 1, text
-    assert "Traceback" not in text
-    return lines[0]
+    return clean_command_env(monkeypatch, tmp_path, unset=("HF_ENDPOINT",), USE_STATIC_REGISTRY="1")
 
 
 def code_of(call) -> int:

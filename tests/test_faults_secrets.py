@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from factories import candidate_row, hub_record, registry_dict, settings_for, write_registry
+from factories import candidate_row, clean_command_env, hub_record, registry_dict, settings_for, write_registry
 from hostile_secrets import EchoingHub
 
 from hf_testgen import cli, text
@@ -35,12 +35,7 @@ ESC = "\x1b]0;pwned\x07\x1b[2J"
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
-    for name in ("CI", "HF_HUB_OFFLINE", "USE_STATIC_REGISTRY", "FORCE_API_CALLS", "HF_TOKEN", "HF_TESTGEN_REGISTRY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_TESTGEN_API_DEADLINE", "3")
-    monkeypatch.setenv("HF_TESTGEN_API_MAX_TRIES", "2")
-    monkeypatch.setenv("HF_TESTGEN_BENCHMARKS", str(tmp_path / "no-benchmarks.json"))
-    return monkeypatch
+    return clean_command_env(monkeypatch, tmp_path, HF_TESTGEN_API_DEADLINE="3", HF_TESTGEN_API_MAX_TRIES="2")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from factories import candidate_row, hub_record, registry_dict, write_registry
+from factories import candidate_row, clean_command_env, hub_record, registry_dict, write_registry
 
 from hf_testgen import cli
 from hf_testgen.files import atomic_write_text
@@ -27,11 +27,7 @@ PLANTED = "open({marker!r}, 'w').write('ran')\n"
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
-    for name in ("CI", "HF_HUB_OFFLINE", "USE_STATIC_REGISTRY", "FORCE_API_CALLS", "HF_TOKEN", "HF_TESTGEN_REGISTRY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HF_TESTGEN_API_DEADLINE", "3")
-    monkeypatch.setenv("HF_TESTGEN_BENCHMARKS", str(tmp_path / "no-benchmarks.json"))
-    return monkeypatch
+    return clean_command_env(monkeypatch, tmp_path, HF_TESTGEN_API_DEADLINE="3")
 
 
 @pytest.fixture
