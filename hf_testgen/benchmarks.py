@@ -88,12 +88,15 @@ class MeasuredRun:
         )
 
 
+TEXT_SEARCHES = 100  # lookups answered by a text search before the file is decoded (see `_not_mentioned`)
+
+
 class Benchmarks:
     """Results per model id, parsed only when needed.
 
     The file holds thousands of models and a selection ranks a handful, so the JSON is decoded
-    once, at the first lookup (one index for every candidate: no rescan of the text per id), and
-    rows become records per id.
+    once, at the first lookup of an id the text names (the first `TEXT_SEARCHES` lookups are text
+    searches; after them every lookup uses the decoded index), and rows become records per id.
     """
 
     def __init__(self, raw_models: dict[str, Any] | None = None, path: Path | None = None, text: str = "") -> None:
@@ -103,6 +106,7 @@ class Benchmarks:
         self._parsed: dict[str, tuple[BenchmarkResult, ...]] = {}
         self._measured_raw: dict[str, Any] = {}
         self._measured: dict[str, tuple[MeasuredRun, ...]] = {}
+        self._searches = 0
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Benchmarks:
@@ -130,6 +134,18 @@ class Benchmarks:
             self._raw, self._measured_raw = raw["models"], measured
         return self._raw
 
+    def _not_mentioned(self, model_id: str) -> bool:
+        """True when the undecoded text does not name `model_id`, so there is nothing to decode for it.
+
+        The selection of one type asks about a few dozen ids, and most are in no benchmark: a text
+        search spares decoding the whole file at start-up. Past `TEXT_SEARCHES` lookups (a registry
+        of thousands of candidates) decoding once is cheaper than searching the text again per id.
+        """
+        if self._raw is not None or self._searches >= TEXT_SEARCHES:
+            return False
+        self._searches += 1
+        return f'"{model_id}"' not in self._text
+
     def for_model(self, model_id: str) -> tuple[BenchmarkResult, ...]:
         """The results recorded for `model_id` (empty when none).
 
@@ -137,6 +153,8 @@ class Benchmarks:
             RegistryError: the file or the rows of this model do not follow the schema.
         """
         if model_id not in self._parsed:
+            if self._not_mentioned(model_id):
+                return ()
             rows = _parse_rows(model_id, self._models().get(model_id, ()), self._path)
             self._parsed[model_id] = rows + _latest_cpu_latency(self.measured_for(model_id))
         return self._parsed[model_id]
@@ -148,6 +166,8 @@ class Benchmarks:
             RegistryError: the file or this model's measured entries do not follow the schema.
         """
         if model_id not in self._measured:
+            if self._not_mentioned(model_id):
+                return ()
             self._models()
             self._measured[model_id] = _parse_measured(model_id, self._measured_raw.get(model_id, ()), self._path)
         return self._measured[model_id]

@@ -1,9 +1,9 @@
 """Values from outside the process read with bounds: JSON text, numbers, dates, and the warnings they cause.
 
 Every reader of a file or line someone else wrote (the registry, benchmarks.json, results lines,
-goldens) decodes it with `loads`, so that no input can end in a traceback: JSON nested 100,000 deep
-(`RecursionError`), a 5,000-digit integer (Python's int-str limit, a plain `ValueError`),
-cannot end in a traceback. Nesting too deep is one `OutsideValueError`; a number that cannot be a
+goldens) decodes it with `loads`, so that no input can end in a traceback: not JSON nested 100,000
+deep (`RecursionError`), not a 5,000-digit integer (Python's int-str limit, a plain `ValueError`).
+Nesting too deep is one `OutsideValueError`; a number that cannot be a
 value (NaN, Infinity, 1e400, an integer of more than MAX_INT_DIGITS digits) decodes as infinity,
 which every field check (`number`) refuses, so one bad field skips its row, not the file. Duplicate
 keys are kept once (the first, as a duplicate candidate row is) and reported, so the caller can warn.
@@ -39,7 +39,10 @@ def loads(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> tuple[Any, list[str]
     duplicates: list[str] = []
 
     def first_of_each_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj: dict[str, Any] = {}
+        obj = dict(pairs)  # in C; the loop below runs only for an object that repeats a key
+        if len(obj) == len(pairs):
+            return obj
+        obj = {}
         for key, value in pairs:
             if key in obj:
                 duplicates.append(key)
@@ -47,14 +50,17 @@ def loads(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> tuple[Any, list[str]
                 obj[key] = value
         return obj
 
+    # Integers go through Python's own parser (fast) unless one is too long for it: only then is
+    # every integer parsed by `_bounded_int`. A float that overflows (1e400) is already infinity.
+    options: dict[str, Any] = {"object_pairs_hook": first_of_each_key, "parse_constant": _no_constant}
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=first_of_each_key,
-            parse_int=_bounded_int,
-            parse_float=_finite_float,
-            parse_constant=_no_constant,
-        )
+        try:
+            value = json.loads(text, **options)
+        except ValueError as err:
+            if isinstance(err, json.JSONDecodeError):
+                raise
+            duplicates.clear()
+            value = json.loads(text, parse_int=_bounded_int, **options)  # the int-str digit limit
     except json.JSONDecodeError as err:
         raise OutsideValueError(f"not valid JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
     except RecursionError:
@@ -71,25 +77,24 @@ def _bounded_int(text: str) -> int | float:
     return math.inf if len(text.lstrip("-")) > MAX_INT_DIGITS else int(text)
 
 
-def _finite_float(text: str) -> float:
-    return float(text)  # 1e400 is inf: refused by the field's check
-
-
 def _no_constant(name: str) -> float:
     return math.nan if name == "NaN" else math.inf  # NaN and Infinity are not JSON: refused by the field's check
 
 
 def _depth_over(value: Any, limit: int) -> bool:
-    """Whether `value` nests containers more than `limit` deep (iterative: no recursion to exhaust)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    """Whether `value` nests containers more than `limit` deep (iterative: no recursion to exhaust).
+
+    On the start-up path (the registry, benchmarks.json), so it visits containers only and compares
+    exact types: a scalar is never pushed.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)] if type(value) in (dict, list) else []
     while stack:
         item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+        for child in item.values() if type(item) is dict else item:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
     return False
 
 
@@ -132,6 +137,18 @@ def parse_datetime(text: object, name: str) -> datetime:
     except ValueError:
         raise OutsideValueError(f"field {name!r}: {_shown(text)} is not an ISO date") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def clamp_to_now(moment: datetime | None, now: datetime | None = None) -> datetime | None:
+    """`moment` as an aware UTC date no later than `now` (default: the clock); None stays None.
+
+    A date in the future is never a fact: a wrong clock or a hostile value, and it would win every
+    "most recent" comparison for ever (a `lastModified` of 9999 ranked first). A naive date is UTC.
+    """
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return min(aware.astimezone(timezone.utc), now or datetime.now(timezone.utc))
 
 
 def in_future(moment: datetime, now: datetime | None = None) -> bool:

@@ -15,8 +15,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from .dates import clamp_to_now
-from .outside import MAX_NUMBER, OutsideValueError
+from .outside import MAX_NUMBER, OutsideValueError, clamp_to_now
 from .outside import number as bounded_number
 from .outside import parse_datetime as parse_outside_datetime
 
@@ -67,11 +66,6 @@ def sha(value: object) -> str | None:
             f"field 'sha': invalid revision {_shown(value)}: expected a 40-character lowercase hex commit sha"
         )
     return value
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """A date from outside, timezone-aware (UTC when it names none) and no later than now."""
-    return clamp_to_now(value)
 
 
 def parse_datetime(value: str) -> datetime:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
 
+from .outside import clamp_to_now
 from .record_fields import (
     INFO_FIELDS,
     MAX_SIZE_MB,
-    aware,
     hub_parameters,
     hub_siblings,
     hub_used_storage,
@@ -200,7 +200,7 @@ class ModelCandidate:
             downloads=int(number(fields, "downloads", minimum=0, whole=True) or 0),
             likes=int(number(fields, "likes", minimum=0, whole=True) or 0),
             trending_score=float(number(fields, "trending_score") or 0.0),
-            last_modified=aware(getattr(info, "last_modified", None)),
+            last_modified=clamp_to_now(getattr(info, "last_modified", None)),
             pipeline_tag=text(fields, "pipeline_tag"),
             library_name=text(fields, "library_name"),
             tags=strings(fields, "tags"),
