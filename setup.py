@@ -3,7 +3,7 @@
 `model_registry.json` and `benchmarks.json` stay where the product brief, scripts/build_registry.py
 and the weekly refresh put them: at the top of the checkout, the one canonical copy. When a wheel
 is built, `build_py` copies them into the built package as `hf_testgen/data/`, so that an
-installed `hf-testgen` finds them without a checkout (see `hf_testgen.config.data_file`). Nothing
+installed `hf-testgen` finds them without a checkout (see `hf_testgen.core.config.data_file`). Nothing
 is copied inside the source tree, so no second copy can be committed.
 """
 

@@ -19,22 +19,22 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .generation import GenerationRequest, Outcome, generate
-    from .records import ModelCandidate, Note, Rejection, Selection
-    from .selection import SelectionRequest, select
+    from .core.config import Settings
+    from .core.records import ModelCandidate, Note, Rejection, Selection
+    from .generation.api import GenerationRequest, Outcome, generate
+    from .selection.chain import SelectionRequest, select
 
 _EXPORTS = {
-    "select": "selection",
-    "SelectionRequest": "selection",
-    "Selection": "records",
-    "ModelCandidate": "records",
-    "Rejection": "records",
-    "Note": "records",
-    "generate": "generation",
-    "GenerationRequest": "generation",
-    "Outcome": "generation",
-    "Settings": "config",
+    "select": "selection.chain",
+    "SelectionRequest": "selection.chain",
+    "Selection": "core.records",
+    "ModelCandidate": "core.records",
+    "Rejection": "core.records",
+    "Note": "core.records",
+    "generate": "generation.api",
+    "GenerationRequest": "generation.api",
+    "Outcome": "generation.api",
+    "Settings": "core.config",
 }
 
 __all__ = [

@@ -51,9 +51,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def in_process(rounds: int) -> None:
-    from hf_testgen.config import Settings
-    from hf_testgen.errors import HfTestgenError
-    from hf_testgen.selection import SelectionRequest, open_registry, select
+    from hf_testgen.core.config import Settings
+    from hf_testgen.core.errors import HfTestgenError
+    from hf_testgen.selection.chain import SelectionRequest, open_registry, select
 
     settings = Settings(use_static_registry=True)
     model_types = open_registry(settings.registry_path).list_model_types()
@@ -113,8 +113,8 @@ def api_requests() -> None:
     from factories import fixture_records
     from hubserver import LocalHub
 
-    from hf_testgen.config import Settings
-    from hf_testgen.selection import SelectionRequest, select
+    from hf_testgen.core.config import Settings
+    from hf_testgen.selection.chain import SelectionRequest, select
 
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     cases = [("bert", "fill-mask"), ("gpt2", "text-generation"), ("t5", "translation"), ("vit", "image-classification")]
@@ -175,7 +175,7 @@ def merge_time(lines: int = 10_000) -> None:
     import json
     import shutil
 
-    from hf_testgen.results_merge import merge_results_files
+    from hf_testgen.suite.merge import merge_results_files
 
     with tempfile.TemporaryDirectory() as folder:
         results, bench = Path(folder) / "results.jsonl", Path(folder) / "benchmarks.json"
@@ -205,10 +205,10 @@ def merge_time(lines: int = 10_000) -> None:
 def hostile_readers() -> None:
     import json
 
-    from hf_testgen.benchmarks import load_benchmarks
-    from hf_testgen.coverage import junit_cases
-    from hf_testgen.registry import load_registry
-    from hf_testgen.results_merge import merge_results_files
+    from hf_testgen.facts.benchmarks import load_benchmarks
+    from hf_testgen.registry.store import load_registry
+    from hf_testgen.suite.coverage import junit_cases
+    from hf_testgen.suite.merge import merge_results_files
 
     with tempfile.TemporaryDirectory() as folder:
         results, bench = Path(folder) / "results.jsonl", Path(folder) / "benchmarks.json"

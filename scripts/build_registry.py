@@ -39,7 +39,7 @@ Schema of ``model_registry.json`` (``schema_version`` 1)::
      }
     }
 
-A row is ``ModelCandidate(...).to_dict()`` (hf_testgen/records.py); empty fields are dropped:
+A row is ``ModelCandidate(...).to_dict()`` (hf_testgen/core/records.py); empty fields are dropped:
 
     id, model_type, sha (commit, only source a), downloads, likes, trending_score,
     pipeline_tag, library_name, frameworks (only when known), architectures, parameters,
@@ -50,7 +50,7 @@ A row is ``ModelCandidate(...).to_dict()`` (hf_testgen/records.py); empty fields
 ``param_count`` (a published parameter count x 4 bytes: an upper bound), ``config_params`` (the
 default config's parameters x 4 bytes + 10 %: an upper bound, see scripts/mined_rows.py),
 ``used_storage`` (the repo's storage: an upper bound), ``name`` / ``size_word`` / ``typical``
-(estimates from the id or the model type, see hf_testgen/sizing.py; they never pass a size
+(estimates from the id or the model type, see hf_testgen/facts/sizing.py; they never pass a size
 limit). ``size_exact`` is true only for exact methods. ``gated`` is known for source a; other rows are
 false unless their owner is one whose every recorded reply is gated (``meta-llama``).
 
@@ -131,12 +131,12 @@ for _path in (REPO_ROOT, REPO_ROOT / "scripts"):
 
 from hub_pages import PageFacts, load_page_facts  # noqa: E402
 
-from hf_testgen.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
-from hf_testgen.fitness import head_suffix, same_head_group  # noqa: E402
-from hf_testgen.frameworks import detect_frameworks  # noqa: E402
-from hf_testgen.records import SIZE_BOUND_RANK, ModelCandidate, SizeEstimate  # noqa: E402
-from hf_testgen.sizing import TORCH_DTYPE_BYTES as DTYPE_BYTES_OF  # noqa: E402
-from hf_testgen.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name  # noqa: E402
+from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
+from hf_testgen.core.records import SIZE_BOUND_RANK, ModelCandidate, SizeEstimate  # noqa: E402
+from hf_testgen.facts.frameworks import detect_frameworks  # noqa: E402
+from hf_testgen.facts.sizing import TORCH_DTYPE_BYTES as DTYPE_BYTES_OF  # noqa: E402
+from hf_testgen.facts.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name  # noqa: E402
+from hf_testgen.selection.fitness import head_suffix, same_head_group  # noqa: E402
 
 GENERATED_BY = "scripts/build_registry.py"
 SCHEMA_VERSION = 1
@@ -784,9 +784,9 @@ def default_tasks_document(by_type: dict[str, list[ModelCandidate]]) -> dict:
     task `_DEFAULT_TASK_ORDER` gives. A curated type keeps its curated task unless none of its
     checkpoints carries that task's head. Ties go to the task whose checkpoints have more downloads,
     then to the order's task."""
-    from hf_testgen import families, tasks
-    from hf_testgen.errors import GenerationError
-    from hf_testgen.ranking import direct_evidence
+    from hf_testgen.core.errors import GenerationError
+    from hf_testgen.facts import families, tasks
+    from hf_testgen.selection.ranking import direct_evidence
 
     rows: dict[str, dict[str, Any]] = {}
     for model_type, candidates in by_type.items():
@@ -856,9 +856,9 @@ def static_pick(model_type: str, rows: list[ModelCandidate], now: datetime, log:
     Only real (not tiny-random), ungated checkpoints whose size is exact or an upper bound qualify:
     the static level must give an answer the other levels would accept.
     """
-    from hf_testgen.fitness import task_fitness
-    from hf_testgen.ranking import rank
-    from hf_testgen.tasks import default_task
+    from hf_testgen.facts.tasks import default_task
+    from hf_testgen.selection.fitness import task_fitness
+    from hf_testgen.selection.ranking import rank
 
     task = default_task(model_type)
     fitting = [
@@ -920,7 +920,7 @@ def parse_updated(text: str | None) -> str:
 def build(data_dir: Path, per_type: int, updated: str, log: BuildLog) -> tuple[dict, dict, dict]:
     from mined_rows import mined_candidates
 
-    from hf_testgen.tasks import _evidence_defaults, all_tasks
+    from hf_testgen.facts.tasks import _evidence_defaults, all_tasks
 
     task_map = load_json(REPO_ROOT / "hf_testgen" / "data" / "task_map.json")
     known = frozenset(task_map["model_types"])

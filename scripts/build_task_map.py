@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from hf_testgen.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
+from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "hf_testgen" / "data" / "task_map.json"
 

@@ -9,7 +9,7 @@ back from a similarity search. This module re-reads those lines and turns them i
 
 - ``sha``: a 40-hex commit taken from a page URL of the repository itself (a tree or commits page
   at a commit that holds the weights and config), never a short sha or a branch name;
-- ``size``: the weight files of one format (``hf_testgen.sizing.WEIGHT_FORMATS`` order) as the tree
+- ``size``: the weight files of one format (``hf_testgen.facts.sizing.WEIGHT_FORMATS`` order) as the tree
   page shows them, three significant digits in SI units, each rounded up by half a unit of its third
   significant digit: an upper bound within 0.5 % (size method ``page_files``). Sharded weights count only when
   every shard ``-0000k-of-0000n`` is listed;
@@ -39,8 +39,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from hf_testgen.records import Framework, SizeEstimate  # noqa: E402
-from hf_testgen.sizing import WEIGHT_FORMATS  # noqa: E402
+from hf_testgen.core.records import Framework, SizeEstimate  # noqa: E402
+from hf_testgen.facts.sizing import WEIGHT_FORMATS  # noqa: E402
 
 FACTS_DIR = REPO_ROOT / "scripts" / "facts" / "hub_pages"
 SOURCE_PREFIX = "huggingface.co page copy"
@@ -261,10 +261,10 @@ def merge(first: PageFacts, later: PageFacts) -> PageFacts:
 
 def defaults_table(facts: dict[str, PageFacts]) -> list[str]:
     """Markdown rows: type, task, default, reported size (bound, dtype), page size, ratio, sha."""
-    from hf_testgen import families
-    from hf_testgen.config import Settings
-    from hf_testgen.errors import HfTestgenError
-    from hf_testgen.selection import SelectionRequest, select
+    from hf_testgen.core.config import Settings
+    from hf_testgen.core.errors import HfTestgenError
+    from hf_testgen.facts import families
+    from hf_testgen.selection.chain import SelectionRequest, select
 
     settings = Settings(use_static_registry=True)
     rows = ["| type | task | default | reported | page shows | reported / page | sha |", "|---" * 7 + "|"]
@@ -287,7 +287,7 @@ def defaults_table(facts: dict[str, PageFacts]) -> list[str]:
 
 
 def main() -> int:
-    from hf_testgen.tasks import all_tasks
+    from hf_testgen.facts.tasks import all_tasks
 
     facts = load_page_facts(frozenset(all_tasks()))
     lines = sum(1 for p in FACTS_DIR.glob("*.jsonl") for t in p.read_text(encoding="utf-8").splitlines() if t.strip())

@@ -36,7 +36,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from hf_testgen.registry import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
+from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
 
 TASK_MAP = ROOT / "hf_testgen" / "data" / "task_map.json"
 DEFAULT_OUT = ROOT / "scripts" / "facts" / "config_sizes.json"
@@ -92,7 +92,7 @@ def clean_error(exc: BaseException) -> str:
 
 def load_types() -> dict[str, dict[str, Any]]:
     """task_map.json's model types that have a config class, with the default task attached."""
-    from hf_testgen import tasks
+    from hf_testgen.facts import tasks
 
     model_types = json.loads(TASK_MAP.read_text(encoding="utf-8"))["model_types"]
     out = {}

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from hf_testgen.registry import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
+from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "scripts" / "facts" / "transformers_checkpoints.json"

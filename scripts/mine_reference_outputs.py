@@ -71,7 +71,7 @@ from reference_evaluator import Evaluator  # noqa: E402
 from reference_records import MethodMiner  # noqa: E402
 from reference_values import SHIPPED_IMAGES, Property, Scope  # noqa: E402
 
-from hf_testgen.files import atomic_write_text  # noqa: E402
+from hf_testgen.core.files import atomic_write_text  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "hf_testgen" / "data" / "reference_outputs.json"
 REGISTRY = ROOT / "model_registry.json"

@@ -65,7 +65,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from hf_testgen.files import atomic_write_text  # noqa: E402  (the project's one atomic writer)
+from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the project's one atomic writer)
 
 DEFAULT_OUTPUT = ROOT / "scripts" / "facts" / "transformers_test_checkpoints.json"
 DEFAULT_TASK_MAP = ROOT / "hf_testgen" / "data" / "task_map.json"

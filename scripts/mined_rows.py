@@ -44,8 +44,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from hf_testgen.records import ModelCandidate, SizeEstimate, validate_model_id
-from hf_testgen.sizing import SIZE_WORDS, estimate_model_size, parameters_from_name, size_word
+from hf_testgen.core.records import ModelCandidate, SizeEstimate, validate_model_id
+from hf_testgen.facts.sizing import SIZE_WORDS, estimate_model_size, parameters_from_name, size_word
 
 FACTS_DIR = Path(__file__).resolve().parent / "facts"
 CHECKPOINTS_FACTS = FACTS_DIR / "transformers_checkpoints.json"
@@ -325,7 +325,7 @@ LM_HEAD_SUFFIXES = ("ForMaskedLM", "WithLMHeadModel", "LMHeadModel", "ForCausalL
 def base_heads(model_type: str, pretraining: dict[str, str]) -> set[str]:
     """The head a base checkpoint of the type carries: the class transformers pretrains it as, else
     (no MODEL_FOR_PRETRAINING_MAPPING entry) the default task's head when that is a language-model head."""
-    from hf_testgen import tasks
+    from hf_testgen.facts import tasks
 
     if pretraining.get(model_type):
         return {pretraining[model_type]}

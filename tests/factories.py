@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hf_testgen.config import Settings
-from hf_testgen.registry import dump_registry_json
+from hf_testgen.core.config import Settings
+from hf_testgen.registry.store import dump_registry_json
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 

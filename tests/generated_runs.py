@@ -12,7 +12,7 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
-from hf_testgen.cli_generate import main
+from hf_testgen.cli.generate import main
 
 RUN_TIMEOUT_S = 900
 SUMMARY_RE = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)")
@@ -31,8 +31,8 @@ def generate_file(out_dir: Path, model_type: str, task: str, model_id: str, *ext
 def generated_path(out_dir: Path, model_type: str, task: str) -> Path:
     """Where the generator writes the file of (type, task): test_hf_<type>.py for the type's default task,
     test_hf_<type>_<task>.py for another."""
-    from hf_testgen import tasks
-    from hf_testgen.generator import file_name_for
+    from hf_testgen.facts import tasks
+    from hf_testgen.generation.render import file_name_for
 
     return out_dir / file_name_for(model_type, None if task == tasks.default_task(model_type) else task)
 

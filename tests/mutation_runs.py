@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hf_testgen.cli_generate import main as generate_main
+from hf_testgen.cli.generate import main as generate_main
 
 try:  # tests/ is on sys.path in pytest's default "prepend" import mode
     from mutants import ORIGINAL, Mutant, build, mutants_for

@@ -17,7 +17,7 @@ from pathlib import Path
 from generated_runs import generated_path
 from tiny_models import TINY_MODEL_TASKS, TINY_MODEL_TYPES, build_tiny_model
 
-from hf_testgen.cli_generate import build_parser, main
+from hf_testgen.cli.generate import build_parser, main
 
 NAMESPACE = "hf-testgen-scale"
 RUN_TIMEOUT_S = 900

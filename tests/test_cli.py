@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from factories import fixture_records, hub_record
 
-from hf_testgen.errors import NoModelFitsError
+from hf_testgen.core.errors import NoModelFitsError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,9 +38,9 @@ def test_json_selection_on_the_shipped_registry():
 
 
 def test_every_curated_type_selects_from_the_shipped_registry():
-    from hf_testgen.config import Settings
-    from hf_testgen.selection import SelectionRequest, open_registry, select
-    from hf_testgen.tasks import TASK_TO_MODEL_TYPES
+    from hf_testgen.core.config import Settings
+    from hf_testgen.facts.tasks import TASK_TO_MODEL_TYPES
+    from hf_testgen.selection.chain import SelectionRequest, open_registry, select
 
     settings = Settings(use_static_registry=True)
     registry = open_registry(settings.registry_path)

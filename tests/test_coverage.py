@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from hf_testgen.cli import lookup_main
-from hf_testgen.coverage import build_matrix, junit_cases, read_inputs, render_html, render_markdown
-from hf_testgen.errors import ResultsFormatError
+from hf_testgen.cli.main import lookup_main
+from hf_testgen.core.errors import ResultsFormatError
+from hf_testgen.suite.coverage import build_matrix, junit_cases, read_inputs, render_html, render_markdown
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="7">

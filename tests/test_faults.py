@@ -22,10 +22,11 @@ from factories import (
     write_registry,
 )
 
-from hf_testgen import cli, hub
-from hf_testgen.errors import HubUnavailableError
-from hf_testgen.refresh import RefreshOptions, refresh_registry
-from hf_testgen.selection import SelectionRequest, select
+from hf_testgen.cli import main as cli
+from hf_testgen.core.errors import HubUnavailableError
+from hf_testgen.hub import client as hub
+from hf_testgen.refresh.job import RefreshOptions, refresh_registry
+from hf_testgen.selection.chain import SelectionRequest, select
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "google-bert/bert-base-uncased"

@@ -15,12 +15,13 @@ import hostile_hub as hostile
 import pytest
 from factories import candidate_row, hub_record, registry_dict, settings_for, write_registry
 
-from hf_testgen import hub, hub_http
-from hf_testgen.errors import HubUnavailableError
-from hf_testgen.progress import RequestBudget
-from hf_testgen.refresh import RefreshOptions, refresh_registry
-from hf_testgen.refresh_merge import MAX_UNSEEN_REFRESHES
-from hf_testgen.summary import render_summary
+from hf_testgen.core.errors import HubUnavailableError
+from hf_testgen.core.progress import RequestBudget
+from hf_testgen.hub import client as hub
+from hf_testgen.hub import http as hub_http
+from hf_testgen.refresh.job import RefreshOptions, refresh_registry
+from hf_testgen.refresh.summary import render_summary
+from hf_testgen.registry.merge import MAX_UNSEEN_REFRESHES
 from hf_testgen.testing import loading
 from hf_testgen.testing.settings import RuntimeSettings, Target
 

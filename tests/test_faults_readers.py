@@ -24,13 +24,14 @@ from factories import (
     write_registry,
 )
 
-from hf_testgen import benchmarks, shards
-from hf_testgen.cli import find_main, generate_main, select_main
-from hf_testgen.errors import RegistryError
-from hf_testgen.records import ModelCandidate, validate_model_id
-from hf_testgen.registry import load_registry
-from hf_testgen.results_merge import MAX_SAMPLES, merge_results_files
-from hf_testgen.selection import SelectionRequest, select
+from hf_testgen.cli.main import find_main, generate_main, select_main
+from hf_testgen.core.errors import RegistryError
+from hf_testgen.core.records import ModelCandidate, validate_model_id
+from hf_testgen.facts import benchmarks
+from hf_testgen.registry.store import load_registry
+from hf_testgen.selection.chain import SelectionRequest, select
+from hf_testgen.suite import shards
+from hf_testgen.suite.merge import MAX_SAMPLES, merge_results_files
 from hf_testgen.testing.settings import RuntimeSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,8 +196,8 @@ def test_an_existing_generated_file_that_is_a_fifo_does_not_hang(tmp_path):
     fifo = tmp_path / "test_hf_bert.py"
     os.mkfifo(fifo)
     done = run_python(f"""
-        from hf_testgen.generator import write_test
-        from hf_testgen.errors import GenerationError
+        from hf_testgen.generation.render import write_test
+        from hf_testgen.core.errors import GenerationError
         try:
             write_test("# x\\n", {str(fifo)!r})
         except GenerationError as err:
@@ -214,8 +215,8 @@ def test_a_huge_existing_generated_file_is_not_read_whole(tmp_path):
     done = run_python(f"""
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
-        from hf_testgen.generator import write_test
-        from hf_testgen.errors import GenerationError
+        from hf_testgen.generation.render import write_test
+        from hf_testgen.core.errors import GenerationError
         try:
             write_test("# x\\n", {str(huge)!r})
             print("outcome: written")
@@ -376,21 +377,21 @@ def test_merging_20000_lines_for_one_model_is_linear(tmp_path):
     rows = [result_row(revision=f"{n:040x}", inference_seconds=0.5) for n in range(20_000)]
     lines = write_lines(tmp_path / "r.jsonl", rows)
     done = run_python(f"""
-        from hf_testgen.results_merge import merge_results_files
+        from hf_testgen.suite.merge import merge_results_files
         print(merge_results_files(__import__("pathlib").Path({str(tmp_path / "b.json")!r}), [{str(lines)!r}]).entries)
     """, timeout=40)  # fmt: skip  # minutes before the fix, a second or two after
     assert done.stdout.strip() == "20000", done.stderr[-2000:]
 
 
 def test_a_120kb_junit_test_name_is_parsed_at_once():
-    from hf_testgen.coverage import junit_cases
+    from hf_testgen.suite.coverage import junit_cases
 
     name = "test_x" + "[-" * 60_000 + "]x"  # 120 KB: every "[" starts a search that scans to the end
     xml = f'<testsuite><testcase classname="out.test_hf_bert" name="{name}"/>' + (
         '<testcase classname="out.test_hf_bert" name="test_y[fill-cpu]"/></testsuite>'
     )
     done = run_python(f"""
-        from hf_testgen.coverage import junit_cases
+        from hf_testgen.suite.coverage import junit_cases
         print([(c.model_type, c.device) for c in junit_cases({xml!r}, "j.xml")])
     """, timeout=20)  # fmt: skip  # 31 s and more before the fix
     assert done.stdout.strip() == "[('bert', 'cpu')]", done.stderr[-2000:]
@@ -403,7 +404,7 @@ def test_candidate_lookup_indexes_benchmarks_once(tmp_path):
     path.write_text(json.dumps({"schema_version": 1, "models": models}))
     done = run_python(f"""
         from pathlib import Path
-        from hf_testgen.benchmarks import load_benchmarks
+        from hf_testgen.facts.benchmarks import load_benchmarks
         b = load_benchmarks(Path({str(path)!r}))
         print(sum(len(b.for_model(f"org/x{{n}}")) + len(b.measured_for(f"org/y{{n}}")) for n in range(100_000)),
               len(b.for_model("org/m7")))

@@ -11,12 +11,12 @@ import pytest
 from factories import candidate_row, registry_dict, write_registry
 from test_faults_readers import GOOD, code_of, env, one_line, result_row, run_python, write_lines  # noqa: F401
 
-from hf_testgen import benchmarks
-from hf_testgen.cli import select_main
-from hf_testgen.config import Settings
-from hf_testgen.errors import ConfigError, RegistryError
-from hf_testgen.registry import load_registry
-from hf_testgen.results_merge import merge_results_files
+from hf_testgen.cli.main import select_main
+from hf_testgen.core.config import Settings
+from hf_testgen.core.errors import ConfigError, RegistryError
+from hf_testgen.facts import benchmarks
+from hf_testgen.registry.store import load_registry
+from hf_testgen.suite.merge import merge_results_files
 
 
 def test_own_a_registry_with_a_byte_order_mark_loads(tmp_path):
@@ -107,7 +107,7 @@ def test_own_goldens_entries_of_the_wrong_shape_are_one_error(tmp_path):
     ("test_x[mps-extra]", "mps"), ("test_x[" + "-" * 200_000 + "]", None),
 ])  # fmt: skip
 def test_own_device_of_a_pytest_id(name, device):
-    from hf_testgen.coverage import device_of_test_name
+    from hf_testgen.suite.coverage import device_of_test_name
 
     assert device_of_test_name(name) == device
 
@@ -116,7 +116,7 @@ def test_own_one_unreadable_last_modified_does_not_lose_the_hub_answer(local_hub
     """huggingface_hub parses dates while it iterates a listing: one bad row's date used to lose them all."""
     from factories import hub_record, settings_for
 
-    from hf_testgen import hub
+    from hf_testgen.hub import client as hub
 
     local_hub.add_model(hub_record("acme/bert-good", "bert", downloads=9, lastModified="2025-01-01T00:00:00.000Z"))
     local_hub.add_model(hub_record("acme/bert-bad-date", "bert", downloads=5, lastModified="yesterday-ish"))

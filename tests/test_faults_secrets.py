@@ -16,16 +16,17 @@ import pytest
 from factories import candidate_row, clean_command_env, hub_record, registry_dict, settings_for, write_registry
 from hostile_secrets import EchoingHub
 
-from hf_testgen import cli, text
-from hf_testgen.config import Settings
-from hf_testgen.coverage import build_matrix, junit_cases, render_html, render_markdown
-from hf_testgen.errors import ConfigError
-from hf_testgen.progress import Progress
-from hf_testgen.records import Note, Selection
-from hf_testgen.report import print_selection
-from hf_testgen.results import ResultLine
-from hf_testgen.summary import render_summary
-from hf_testgen.verify import VerifyProblem, VerifyReport, verify_registry
+from hf_testgen.cli import main as cli
+from hf_testgen.cli.report import print_selection
+from hf_testgen.core import text
+from hf_testgen.core.config import Settings
+from hf_testgen.core.errors import ConfigError
+from hf_testgen.core.progress import Progress
+from hf_testgen.core.records import Note, Selection
+from hf_testgen.hub.verify import VerifyProblem, VerifyReport, verify_registry
+from hf_testgen.refresh.summary import render_summary
+from hf_testgen.suite.coverage import build_matrix, junit_cases, render_html, render_markdown
+from hf_testgen.suite.results import ResultLine
 
 GOOD = "google-bert/bert-base-uncased"
 SHA = "86b5e0934494bd15c9632b12f734a8a67f723594"
@@ -296,7 +297,7 @@ def test_progress_shows_escape_codes_as_text(bar):
 
 
 def test_json_output_is_redacted_and_still_json(capsys):
-    from hf_testgen.report import _print_json
+    from hf_testgen.cli.report import _print_json
 
     _print_json({"notes": [f'quote " and Bearer {TOKEN} at http://h/x?api_key=s3cret\\']})
     out = capsys.readouterr().out
@@ -305,7 +306,7 @@ def test_json_output_is_redacted_and_still_json(capsys):
 
 
 def test_the_summary_source_line_shows_no_credentials(tmp_path):
-    from hf_testgen.refresh import RefreshReport
+    from hf_testgen.refresh.job import RefreshReport
 
     report = RefreshReport(
         path=Path("r.json"), source="http://user:s3cret@h/?api_key=s3cret", started=datetime.now(),

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from factories import candidate_row, clean_command_env, hub_record, registry_dict, write_registry
 
-from hf_testgen import cli
-from hf_testgen.files import atomic_write_text
+from hf_testgen.cli import main as cli
+from hf_testgen.core.files import atomic_write_text
 
 GOOD = "google-bert/bert-base-uncased"
 SHA = "86b5e0934494bd15c9632b12f734a8a67f723594"
@@ -78,7 +78,7 @@ def test_verify_runs_no_code_planted_in_the_output_directory(env, tmp_path, caps
 
 
 def test_verify_of_files_in_two_folders_with_one_name_counts_each(tmp_path):
-    from hf_testgen.generated_checks import verify_test_files
+    from hf_testgen.generation.checks import verify_test_files
 
     body = "def test_one():\n    assert True\n\n\ndef test_two():\n    assert True\n"
     files = []

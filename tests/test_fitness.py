@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from factories import candidate_row, fixture_records, registry_dict, settings_for, write_registry
 
-from hf_testgen.fitness import task_fitness, trained_with_head
-from hf_testgen.hub import enrich
-from hf_testgen.records import ModelCandidate
-from hf_testgen.selection import SelectionRequest, select
+from hf_testgen.core.records import ModelCandidate
+from hf_testgen.hub.client import enrich
+from hf_testgen.selection.chain import SelectionRequest, select
+from hf_testgen.selection.fitness import task_fitness, trained_with_head
 
 
 def recorded(model_id: str) -> ModelCandidate:

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from hf_testgen import families, generated_checks, generator
-from hf_testgen.cli_generate import all_model_types, main
-from hf_testgen.config import DEFAULT_REGISTRY_PATH, Settings
-from hf_testgen.errors import GenerationError, UsageError
-from hf_testgen.generator import (
+from hf_testgen.cli.generate import all_model_types, main
+from hf_testgen.core.config import DEFAULT_REGISTRY_PATH, Settings
+from hf_testgen.core.errors import GenerationError, UsageError
+from hf_testgen.facts import families
+from hf_testgen.generation import checks as generated_checks
+from hf_testgen.generation import render as generator
+from hf_testgen.generation.render import (
     MARKER,
     GenerationSpec,
     file_name_for,
@@ -114,7 +116,7 @@ def test_there_are_seven_families_with_their_templates():
         "vision-text",
         "embeddings",
     ]
-    templates = Path(families.__file__).parent / "templates"
+    templates = Path(families.__file__).parent.parent / "generation" / "templates"
     for family in families.FAMILIES.values():
         assert (templates / family.template).is_file(), family.template
 
@@ -174,7 +176,7 @@ def test_auto_classes_match_the_installed_transformers_mappings():
     """Every (type, task) the generator resolves loads, through its first Auto class, the head class the
     task map names (checked against the real auto mappings when transformers is installed)."""
     transformers = pytest.importorskip("transformers")
-    from hf_testgen import tasks
+    from hf_testgen.facts import tasks
 
     mappings = {
         name: getattr(transformers, name)._model_mapping._model_mapping
@@ -377,12 +379,12 @@ def test_gpt_j_is_written_as_test_hf_gpt_j(offline, tmp_path):
 
 
 def test_model_and_revision_skip_selection(tmp_path, monkeypatch, capsys):
-    import hf_testgen.selection
+    import hf_testgen.selection.chain
 
     def no_selection(*args, **kwargs):
         raise AssertionError("selection must not run with --model")
 
-    monkeypatch.setattr(hf_testgen.selection, "select", no_selection)
+    monkeypatch.setattr(hf_testgen.selection.chain, "select", no_selection)
     argv = [
         "--generate",
         "bert",
@@ -534,7 +536,7 @@ def test_a_file_whose_first_line_only_starts_like_the_marker_is_not_overwritten(
 
 def test_a_ruff_finding_is_blamed_on_its_own_file_only(tmp_path):
     """ruff names files relative to its working directory; a finding must not fail the other files."""
-    from hf_testgen.generated_checks import verify_test_files
+    from hf_testgen.generation.checks import verify_test_files
 
     good, bad = tmp_path / "test_good.py", tmp_path / "test_bad.py"
     good.write_text("def test_ok():\n    assert 1 + 1 == 2\n")

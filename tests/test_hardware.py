@@ -7,8 +7,8 @@ import types
 
 import pytest
 
-from hf_testgen import hardware
-from hf_testgen.hardware import HARDWARE_PROFILES, GpuInfo, HardwareInfo, profile_for
+from hf_testgen.facts import hardware
+from hf_testgen.facts.hardware import HARDWARE_PROFILES, GpuInfo, HardwareInfo, profile_for
 
 
 def test_the_six_profiles_of_the_brief():

@@ -8,9 +8,9 @@ import time
 import pytest
 from factories import fixture_records, hub_record, settings_for
 
-from hf_testgen import hub
-from hf_testgen.errors import HubUnavailableError
-from hf_testgen.records import ModelCandidate
+from hf_testgen.core.errors import HubUnavailableError
+from hf_testgen.core.records import ModelCandidate
+from hf_testgen.hub import client as hub
 
 
 @pytest.fixture

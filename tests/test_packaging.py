@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import hf_testgen
-from hf_testgen import cli
-from hf_testgen.config import DEFAULT_REGISTRY_PATH, PROJECT_ROOT, Settings, data_file
-from hf_testgen.errors import ConfigError
+from hf_testgen.cli import main as cli
+from hf_testgen.core.config import DEFAULT_REGISTRY_PATH, PROJECT_ROOT, Settings, data_file
+from hf_testgen.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,7 +112,7 @@ def test_the_command_generates_a_test(monkeypatch, tmp_path, capsys):
 
 def test_the_console_script_points_at_the_dispatcher():
     text = (ROOT / "pyproject.toml").read_text()
-    assert 'hf-testgen = "hf_testgen.cli:main"' in text
+    assert 'hf-testgen = "hf_testgen.cli.main:main"' in text
 
 
 def test_public_api_selects_without_a_checkout_path(tmp_path):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from hf_testgen import reference
-from hf_testgen.generator import GenerationSpec, render_test
+from hf_testgen.facts import reference
+from hf_testgen.generation.render import GenerationSpec, render_test
 
-TABLE = Path(reference.__file__).parent / "data" / "reference_outputs.json"
+TABLE = Path(reference.__file__).parent.parent / "data" / "reference_outputs.json"
 TEST_ID_RE = re.compile(r"tests/(models/[\w]+/test_modeling_\w+|pipelines/test_pipelines_\w+)\.py::\w+::test\w*")
 
 
@@ -59,7 +59,7 @@ def test_shipped_photo_is_the_fixture_the_upstream_tests_open():
         if isinstance(arg, dict)
     }
     assert photos == {"coco_cats.png"}
-    data = (Path(reference.__file__).parent / "testing" / "data" / "coco_cats.png").read_bytes()
+    data = (Path(reference.__file__).parent.parent / "testing" / "data" / "coco_cats.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) == 694_498  # byte for byte transformers' fixture
 
 
@@ -212,7 +212,7 @@ def _spec(model_type: str, task: str, model_id: str) -> GenerationSpec:
 
 
 def _family(model_type: str, task: str) -> str:
-    from hf_testgen.families import resolve_head
+    from hf_testgen.facts.families import resolve_head
 
     return resolve_head(model_type, task).family.name
 
@@ -228,7 +228,7 @@ def test_the_generated_file_of_a_checkpoint_with_cases_replays_them_and_others_d
 
 def test_at_least_eighty_five_types_default_files_carry_reference_outputs(tmp_path, monkeypatch):
     """The default pick of each type (static registry, --all): how many files replay upstream outputs."""
-    from hf_testgen.cli import generate_main
+    from hf_testgen.cli.main import generate_main
 
     monkeypatch.setenv("USE_STATIC_REGISTRY", "true")
 

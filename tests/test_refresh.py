@@ -21,15 +21,16 @@ from pathlib import Path
 import pytest
 from factories import candidate_row, fixture_records, hub_record, registry_dict, settings_for, write_registry
 
-from hf_testgen import cli_refresh, refresh
-from hf_testgen.cli import find_main
-from hf_testgen.errors import HubUnavailableError, RegistryError
-from hf_testgen.progress import Progress, RequestBudget
-from hf_testgen.records import ModelCandidate
-from hf_testgen.refresh import RefreshOptions, refresh_registry
-from hf_testgen.registry import load_registry
-from hf_testgen.summary import render_summary
-from hf_testgen.text import markdown_cell
+from hf_testgen.cli import refresh as cli_refresh
+from hf_testgen.cli.main import find_main
+from hf_testgen.core.errors import HubUnavailableError, RegistryError
+from hf_testgen.core.progress import Progress, RequestBudget
+from hf_testgen.core.records import ModelCandidate
+from hf_testgen.core.text import markdown_cell
+from hf_testgen.refresh import job as refresh
+from hf_testgen.refresh.job import RefreshOptions, refresh_registry
+from hf_testgen.refresh.summary import render_summary
+from hf_testgen.registry.store import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)

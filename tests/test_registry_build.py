@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from build_registry import checkpoint_task  # noqa: E402
 from mined_rows import config_size  # noqa: E402
 
-from hf_testgen.ranking import direct_evidence  # noqa: E402
-from hf_testgen.records import ModelCandidate  # noqa: E402
+from hf_testgen.core.records import ModelCandidate  # noqa: E402
+from hf_testgen.selection.ranking import direct_evidence  # noqa: E402
 
 # transformers' default UltrabertConfig builds 6.7B parameters, though its docstring says it mirrors
 # dmis-lab/UltraBERT-150M (scripts/facts/config_sizes.json)
@@ -111,6 +111,6 @@ def test_a_composite_types_checkpoint_may_name_its_parts():
     ],
 )
 def test_a_test_fixture_is_known_by_its_name(model_id, fixture):
-    from hf_testgen.records import is_test_model_id
+    from hf_testgen.core.records import is_test_model_id
 
     assert is_test_model_id(model_id) is fixture

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from factories import candidate_row, registry_dict, settings_for, write_registry
 
-from hf_testgen.cli import find_main
-from hf_testgen.errors import ResultsFormatError
-from hf_testgen.results import parse_line
-from hf_testgen.results_merge import MAX_SAMPLES, merge_results_files
-from hf_testgen.selection import SelectionRequest, select
+from hf_testgen.cli.main import find_main
+from hf_testgen.core.errors import ResultsFormatError
+from hf_testgen.selection.chain import SelectionRequest, select
+from hf_testgen.suite.merge import MAX_SAMPLES, merge_results_files
+from hf_testgen.suite.results import parse_line
 
 NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)
 SHA = "c" * 40

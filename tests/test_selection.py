@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 import pytest
 from factories import candidate_row, fixture_records, hub_record, registry_dict, settings_for, write_registry
 
-from hf_testgen.config import Settings
-from hf_testgen.errors import NoModelFitsError, UnknownModelTypeError, UnsupportedTaskError
-from hf_testgen.selection import SelectionRequest, select
+from hf_testgen.core.config import Settings
+from hf_testgen.core.errors import NoModelFitsError, UnknownModelTypeError, UnsupportedTaskError
+from hf_testgen.selection.chain import SelectionRequest, select
 
 NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)
 BERT_ROWS = [
@@ -125,7 +125,7 @@ def test_a_tiny_random_checkpoint_is_never_the_selected_model(registry):
 
 def test_the_default_limit_is_this_machine(tmp_path):
     """No --hardware and no --max-size: a model larger than this machine's memory share is never picked."""
-    from hf_testgen.hardware import machine_limit
+    from hf_testgen.facts.hardware import machine_limit
 
     limit = machine_limit().limit_mb
     rows = [
@@ -163,7 +163,7 @@ def test_only_an_exact_size_or_an_upper_bound_passes_a_limit(tmp_path, method, p
 def test_an_estimate_passes_the_implicit_limit_only_within_a_quarter_of_it(tmp_path):
     """This machine's limit (no --hardware, no --max-size) lets a small estimate through, with a note;
     --strict-size and an explicit limit refuse it and say it is only estimated."""
-    from hf_testgen.hardware import machine_limit
+    from hf_testgen.facts.hardware import machine_limit
 
     limit = machine_limit().limit_mb
     small = candidate_row("org/bert-small-guess", "bert", pipeline_tag="fill-mask", size_mb=round(limit / 5, 1),

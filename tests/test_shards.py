@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hf_testgen.cli_generate import main
-from hf_testgen.errors import UsageError
-from hf_testgen.shards import assign, hash_shard, measured_seconds, parse_shard
+from hf_testgen.cli.generate import main
+from hf_testgen.core.errors import UsageError
+from hf_testgen.suite.shards import assign, hash_shard, measured_seconds, parse_shard
 
 NAMES = ["bert", "gpt2", "t5", "vit", "whisper", "clip", "llama", "bart", "roberta", "deit", "wav2vec2"]
 

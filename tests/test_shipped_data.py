@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from hf_testgen.config import Settings
-from hf_testgen.fitness import task_fitness
-from hf_testgen.records import ModelCandidate
-from hf_testgen.selection import open_registry
-from hf_testgen.static_defaults import static_default
-from hf_testgen.tasks import default_task
+from hf_testgen.core.config import Settings
+from hf_testgen.core.records import ModelCandidate
+from hf_testgen.facts.static_defaults import static_default
+from hf_testgen.facts.tasks import default_task
+from hf_testgen.selection.chain import open_registry
+from hf_testgen.selection.fitness import task_fitness
 
 REGISTRY = open_registry(Settings().registry_path)
 STATIC = json.loads(
@@ -94,7 +94,7 @@ COMMON_PAIRS = [
 
 @pytest.mark.parametrize(("model_type", "task", "expected"), COMMON_PAIRS)
 def test_common_pairs_pick_the_fine_tuned_checkpoint_offline(model_type, task, expected):
-    from hf_testgen.selection import SelectionRequest, select
+    from hf_testgen.selection.chain import SelectionRequest, select
 
     settings = Settings(use_static_registry=True)
     selection = select(SelectionRequest(model_type, task=task), settings)
@@ -105,8 +105,8 @@ def test_common_pairs_pick_the_fine_tuned_checkpoint_offline(model_type, task, e
 
 def test_a_gated_row_is_refused_without_allow_gated():
     """Every Gemma checkpoint is gated on the Hub (scripts/facts/gated_repos.json quotes its errors)."""
-    from hf_testgen.errors import NoModelFitsError
-    from hf_testgen.selection import SelectionRequest, select
+    from hf_testgen.core.errors import NoModelFitsError
+    from hf_testgen.selection.chain import SelectionRequest, select
 
     gemma = {c.model_id: c for c in REGISTRY.candidates("gemma")}
     assert gemma["google/gemma-2b"].gated
@@ -123,7 +123,7 @@ def test_a_gated_row_is_refused_without_allow_gated():
 def test_every_file_all_writes_from_the_shipped_registry_passes_verification(tmp_path, monkeypatch, capsys):
     """--all --verify over the shipped registry: every file parses, is ruff-clean and collects (a long
     comment from one checkpoint's facts once broke the README's main job)."""
-    from hf_testgen.cli import generate_main
+    from hf_testgen.cli.main import generate_main
 
     monkeypatch.setenv("USE_STATIC_REGISTRY", "true")
     code = generate_main(["--all", "--hardware", "none", "--output-dir", str(tmp_path), "--verify"])

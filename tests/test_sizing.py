@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hf_testgen.records import SizeEstimate, WeightFile
-from hf_testgen.sizing import (
+from hf_testgen.core.records import SizeEstimate, WeightFile
+from hf_testgen.facts.sizing import (
     dtype_bytes,
     estimate_model_size,
     parameters_from_name,

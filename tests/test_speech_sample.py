@@ -11,7 +11,7 @@ from importlib import resources
 
 import pytest
 
-from hf_testgen.speech_samples import DEFAULT_SAMPLE, SAMPLES
+from hf_testgen.facts.speech_samples import DEFAULT_SAMPLE, SAMPLES
 from hf_testgen.testing import speech
 
 SAMPLE = SAMPLES[DEFAULT_SAMPLE]

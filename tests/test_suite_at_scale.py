@@ -16,9 +16,9 @@ pytest.importorskip("numpy")
 pytest.importorskip("PIL")
 pytest.importorskip("xdist", reason="pytest-xdist (the test extra) runs the files in parallel")
 
-from hf_testgen.cli import lookup_main  # noqa: E402
-from hf_testgen.results import parse_line  # noqa: E402
-from hf_testgen.results_merge import merge_results_files  # noqa: E402
+from hf_testgen.cli.main import lookup_main  # noqa: E402
+from hf_testgen.suite.merge import merge_results_files  # noqa: E402
+from hf_testgen.suite.results import parse_line  # noqa: E402
 
 try:  # tests/ is on sys.path in pytest's default "prepend" import mode
     from suite_runs import build_and_serve, generate, repo_of, run_suite

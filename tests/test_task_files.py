@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from hf_testgen import families, tasks
-from hf_testgen.cli_generate import main
-from hf_testgen.generator import file_name_for
-from hf_testgen.tiny import tiny_for_head
+from hf_testgen.cli.generate import main
+from hf_testgen.facts import families, tasks
+from hf_testgen.facts.tiny import tiny_for_head
+from hf_testgen.generation.render import file_name_for
 
-TINY_TABLE = Path(families.__file__).parent / "data" / "tiny_models.json"
+TINY_TABLE = Path(families.__file__).parent.parent / "data" / "tiny_models.json"
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_a_head_without_a_tiny_checkpoint_gets_none_and_the_reason():
 
 
 def test_the_reason_is_written_above_tiny_model_id(offline, tmp_path, monkeypatch):
-    from hf_testgen import generation
+    from hf_testgen.generation import api as generation
 
     monkeypatch.setattr(generation, "tiny_for_head", lambda head, candidate: (None, f"no tiny random {head} here"))
     assert main(["--generate", "bert", "--hardware", "none", "--output-dir", str(tmp_path)]) == 0
@@ -81,7 +81,7 @@ def test_every_tiny_row_names_a_class_and_a_pinned_commit():
 
 
 def test_the_coverage_matrix_reads_a_task_files_type():
-    from hf_testgen.coverage import type_of_file_stem
+    from hf_testgen.suite.coverage import type_of_file_stem
 
     assert type_of_file_stem("bert_text_classification") == "bert"
     assert type_of_file_stem("xlm_roberta") == "xlm_roberta"

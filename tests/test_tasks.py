@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hf_testgen import tasks
-from hf_testgen.errors import UnknownModelTypeError, UnsupportedTaskError, UsageError
+from hf_testgen.core.errors import UnknownModelTypeError, UnsupportedTaskError, UsageError
+from hf_testgen.facts import tasks
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_default_task(model_type, task):
 
 def test_every_static_default_type_is_a_transformers_type():
     """Selection relies on this to know a type without reading the static table."""
-    from hf_testgen.static_defaults import static_defaults
+    from hf_testgen.facts.static_defaults import static_defaults
 
     assert set(static_defaults()) <= tasks.known_model_types()
 

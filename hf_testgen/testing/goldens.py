@@ -16,9 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..files import DataFileError, read_data_file
-from ..outside import OutsideValueError, loads
-from ..registry import atomic_write_text
+from ..core.files import DataFileError, atomic_write_text, read_data_file
+from ..core.outside import OutsideValueError, loads
 from .runners import TaskOutput
 
 FORMAT = 1

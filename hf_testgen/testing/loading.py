@@ -15,12 +15,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import GenerationError, HubUnavailableError
-from ..families import Head, resolve_head
-from ..files import DataFileError, read_data_file
-from ..hub_http import bounded
-from ..outside import OutsideValueError, loads
-from ..text import redact_secrets, redact_url
+from ..core.errors import GenerationError, HubUnavailableError
+from ..core.files import DataFileError, read_data_file
+from ..core.outside import OutsideValueError, loads
+from ..core.text import redact_secrets, redact_url
+from ..facts.families import Head, resolve_head
+from ..hub.http import bounded
 from .settings import RuntimeSettings, Target
 
 PROBE_TIMEOUT_S = 10.0

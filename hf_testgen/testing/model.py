@@ -339,7 +339,7 @@ class ModelUnderTest:
             results.append_line(path, self._row(loaded, record))
 
     def _row(self, loaded: Loaded, record: DeviceRecord) -> dict[str, Any]:
-        from .. import __version__
+        from .._version import __version__
 
         return {
             "model_type": self.target.model_type,

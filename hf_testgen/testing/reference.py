@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from ..reference import reference_cases
+from ..facts.reference import reference_cases
 from .loading import LoadFailure, LoadSkip, first_line, weight_problems
 
 DATA = "hf_testgen.testing"

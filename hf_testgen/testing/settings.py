@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from ..config import validate_token
-from ..outside import OutsideValueError, check_endpoint
-from ..records import LOAD_DTYPES
+from ..core.config import validate_token
+from ..core.outside import OutsideValueError, check_endpoint
+from ..core.records import LOAD_DTYPES
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _FALSE_WORDS = frozenset({"0", "false", "no", "off"})

@@ -14,7 +14,7 @@ import wave
 from functools import cache
 from importlib import resources
 
-from ..speech_samples import SAMPLES
+from ..facts.speech_samples import SAMPLES
 from .runners import SLICE, TOP_K, TaskOutput, _compact, _label
 
 DATA = "hf_testgen.testing"

@@ -1,0 +1,3 @@
+"""From a selection to a pytest file: the public `generate`, rendering the templates, and checking what was
+written (ruff, collection).
+"""

@@ -1,0 +1,2 @@
+"""The cached JSON registry: reading and validating it, writing it atomically, merging refreshed rows.
+"""

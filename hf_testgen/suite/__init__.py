@@ -1,0 +1,2 @@
+"""The generated suite as a whole: results lines, merging them across machines, shards, the coverage page.
+"""
