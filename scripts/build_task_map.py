@@ -4,7 +4,7 @@ Why: hf-testgen must pick models and write tests without importing transformers 
 user-chosen dependency). So the compatibility map is derived once, here, from the installed
 transformers' auto mappings (``*_MAPPING_NAMES`` in ``transformers.models.auto``) and shipped as data.
 Every fact in the output comes from those mappings; nothing is hand-written except which mappings
-stand for which task (``TASKS`` below).
+stand for which task (``TASKS``, read from ``hf_testgen/data/task_table.json``).
 
 Rerun after upgrading transformers (needs ``pip install transformers tokenizers sentencepiece``):
 
@@ -27,62 +27,16 @@ from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the one atom
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "hf_testgen" / "data" / "task_map.json"
 
-# task -> auto mapping names, in priority order (the first mapping holding a type gives its class).
-# Names missing from the installed transformers are skipped.
-SEQ2SEQ = ["MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES"]
-TEXT_TO_AUDIO = ["MODEL_FOR_TEXT_TO_WAVEFORM_MAPPING_NAMES", "MODEL_FOR_TEXT_TO_SPECTROGRAM_MAPPING_NAMES"]
-IMAGE_TO_TEXT = ["MODEL_FOR_VISION_2_SEQ_MAPPING_NAMES", "MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES"]
-TASKS: dict[str, list[str]] = {
-    "fill-mask": ["MODEL_FOR_MASKED_LM_MAPPING_NAMES"],
-    "text-classification": ["MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES"],
-    "zero-shot-classification": ["MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES"],
-    "token-classification": ["MODEL_FOR_TOKEN_CLASSIFICATION_MAPPING_NAMES"],
-    "question-answering": ["MODEL_FOR_QUESTION_ANSWERING_MAPPING_NAMES"],
-    "multiple-choice": ["MODEL_FOR_MULTIPLE_CHOICE_MAPPING_NAMES"],
-    "text-generation": ["MODEL_FOR_CAUSAL_LM_MAPPING_NAMES"],
-    "summarization": SEQ2SEQ,
-    "translation": SEQ2SEQ,
-    "text2text-generation": SEQ2SEQ,
-    "feature-extraction": ["MODEL_MAPPING_NAMES"],
-    "sentence-similarity": ["MODEL_MAPPING_NAMES"],  # filtered, see is_text_only()
-    "table-question-answering": ["MODEL_FOR_TABLE_QUESTION_ANSWERING_MAPPING_NAMES"],
-    "image-classification": ["MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES"],
-    "image-feature-extraction": ["MODEL_FOR_IMAGE_MAPPING_NAMES"],
-    "object-detection": ["MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES"],
-    "image-segmentation": [
-        "MODEL_FOR_IMAGE_SEGMENTATION_MAPPING_NAMES",
-        "MODEL_FOR_SEMANTIC_SEGMENTATION_MAPPING_NAMES",
-        "MODEL_FOR_INSTANCE_SEGMENTATION_MAPPING_NAMES",
-        "MODEL_FOR_UNIVERSAL_SEGMENTATION_MAPPING_NAMES",
-    ],
-    "depth-estimation": ["MODEL_FOR_DEPTH_ESTIMATION_MAPPING_NAMES"],
-    "mask-generation": ["MODEL_FOR_MASK_GENERATION_MAPPING_NAMES"],
-    "keypoint-detection": ["MODEL_FOR_KEYPOINT_DETECTION_MAPPING_NAMES"],
-    "keypoint-matching": ["MODEL_FOR_KEYPOINT_MATCHING_MAPPING_NAMES"],
-    "image-to-image": ["MODEL_FOR_IMAGE_TO_IMAGE_MAPPING_NAMES"],
-    "video-classification": ["MODEL_FOR_VIDEO_CLASSIFICATION_MAPPING_NAMES"],
-    "zero-shot-image-classification": ["MODEL_FOR_ZERO_SHOT_IMAGE_CLASSIFICATION_MAPPING_NAMES"],
-    "zero-shot-object-detection": ["MODEL_FOR_ZERO_SHOT_OBJECT_DETECTION_MAPPING_NAMES"],
-    "image-to-text": IMAGE_TO_TEXT,
-    "image-text-to-text": ["MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES"],
-    "visual-question-answering": ["MODEL_FOR_VISUAL_QUESTION_ANSWERING_MAPPING_NAMES"],  # see VQA_MIN_SIZE
-    "document-question-answering": ["MODEL_FOR_DOCUMENT_QUESTION_ANSWERING_MAPPING_NAMES"],
-    "any-to-any": ["MODEL_FOR_MULTIMODAL_LM_MAPPING_NAMES"],
-    "automatic-speech-recognition": [
-        "MODEL_FOR_CTC_MAPPING_NAMES",
-        "MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES",
-        "MODEL_FOR_TDT_MAPPING_NAMES",
-    ],
-    "audio-classification": ["MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES"],
-    "text-to-audio": TEXT_TO_AUDIO,
-    "text-to-speech": TEXT_TO_AUDIO,
-    "time-series-forecasting": ["MODEL_FOR_TIME_SERIES_PREDICTION_MAPPING_NAMES"],
-}
+# task -> auto mapping names, in priority order (the first mapping holding a type gives its class), from the
+# one task table the package and the miners share. Names missing from the installed transformers are skipped.
+from hf_testgen.facts.task_table import task_mappings  # noqa: E402
+
+TASKS: dict[str, list[str]] = task_mappings()
 # transformers 5 dropped the VQA pipeline in favour of image-text-to-text and kept only a tiny VQA
 # mapping; below this size image-text-to-text models are counted as VQA-capable too.
 VQA_MIN_SIZE = 10
 ITT = "MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES"
-ENCODER_DECODER_MAPPINGS = [SEQ2SEQ[0], "MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES"]
+ENCODER_DECODER_MAPPINGS = ["MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES", "MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES"]
 
 
 def first_name(value) -> str | None:
@@ -124,52 +78,65 @@ def load_transformers():
     )
 
 
-def build() -> dict:
-    transformers, aux, modeling_auto = load_transformers()
-    wanted = {name for names in TASKS.values() for name in names} | set(ENCODER_DECODER_MAPPINGS) | {ITT}
-    mappings = {name: getattr(modeling_auto, name) for name in wanted if hasattr(modeling_auto, name)}
-    pretraining = getattr(modeling_auto, "MODEL_FOR_PRETRAINING_MAPPING_NAMES", {})
+PREPROCESSOR_KEYS = ("tokenizer", "image_processor", "feature_extractor", "processor")
+NOTES = {
+    "sentence-similarity": "MODEL_MAPPING_NAMES types with a tokenizer and no image processor or feature extractor",
+    "tokenizer": "null means the type has no TOKENIZER_MAPPING_NAMES entry (AutoTokenizer then "
+    "relies on the checkpoint's tokenizer_config.json)",
+    "image_processor": "the torchvision-backend class when there is one, else the PIL one",
+}
 
-    task_mappings = {task: [n for n in names if n in mappings] for task, names in TASKS.items()}
-    vqa = task_mappings["visual-question-answering"]
+
+def present_mappings(modeling_auto) -> dict[str, dict]:
+    """The auto mappings the task table (and the encoder-decoder and VQA rules) name that this transformers has."""
+    wanted = {name for names in TASKS.values() for name in names} | set(ENCODER_DECODER_MAPPINGS) | {ITT}
+    return {name: getattr(modeling_auto, name) for name in wanted if hasattr(modeling_auto, name)}
+
+
+def mappings_per_task(mappings: dict[str, dict]) -> dict[str, list[str]]:
+    """Task -> its present mappings; VQA also counts image-text-to-text heads while its own mapping is tiny."""
+    per_task = {task: [n for n in names if n in mappings] for task, names in TASKS.items()}
+    vqa = per_task["visual-question-answering"]
     if sum(len(mappings[n]) for n in vqa) < VQA_MIN_SIZE and ITT in mappings:
         vqa.append(ITT)
-    task_mappings = {task: names for task, names in task_mappings.items() if names}
+    return {task: names for task, names in per_task.items() if names}
 
-    model_types = {}
-    for mt in aux["config"]:
-        info = {
-            key: first_name(aux[key].get(mt))
-            for key in ("tokenizer", "image_processor", "feature_extractor", "processor")
-        }
-        info["config_class"] = aux["config"][mt]
-        info["is_encoder_decoder"] = any(mt in mappings.get(n, {}) for n in ENCODER_DECODER_MAPPINGS)
-        info["classes"] = {}
-        for task, names in task_mappings.items():
-            cls = next((first_name(mappings[n][mt]) for n in names if mt in mappings[n]), None)
-            if cls and (task != "sentence-similarity" or is_text_only(info)):
-                info["classes"][task] = cls
-        info["tasks"] = sorted(info["classes"])
-        # The head its checkpoints are pretrained with: base checkpoints carry it and no other.
-        info["pretraining_class"] = first_name(pretraining.get(mt))
-        model_types[mt] = info
 
-    tasks = {
-        task: sorted(mt for mt, info in model_types.items() if task in info["classes"])
-        for task in task_mappings
-    }
+def head_classes(mt: str, info: dict, mappings: dict[str, dict], per_task: dict[str, list[str]]) -> dict[str, str]:
+    """Task -> the head class of the first of the task's mappings that holds `mt`."""
+    classes = {}
+    for task, names in per_task.items():
+        cls = next((first_name(mappings[n][mt]) for n in names if mt in mappings[n]), None)
+        if cls and (task != "sentence-similarity" or is_text_only(info)):
+            classes[task] = cls
+    return classes
+
+
+def type_info(mt: str, aux: dict, mappings: dict[str, dict], per_task: dict[str, list[str]], pretraining) -> dict:
+    """The row of one model type: preprocessor classes, config class, head classes per task."""
+    info = {key: first_name(aux[key].get(mt)) for key in PREPROCESSOR_KEYS}
+    info["config_class"] = aux["config"][mt]
+    info["is_encoder_decoder"] = any(mt in mappings.get(n, {}) for n in ENCODER_DECODER_MAPPINGS)
+    info["classes"] = head_classes(mt, info, mappings, per_task)
+    info["tasks"] = sorted(info["classes"])
+    # The head its checkpoints are pretrained with: base checkpoints carry it and no other.
+    info["pretraining_class"] = first_name(pretraining.get(mt))
+    return info
+
+
+def build() -> dict:
+    transformers, aux, modeling_auto = load_transformers()
+    mappings = present_mappings(modeling_auto)
+    per_task = mappings_per_task(mappings)
+    pretraining = getattr(modeling_auto, "MODEL_FOR_PRETRAINING_MAPPING_NAMES", {})
+    model_types = {mt: type_info(mt, aux, mappings, per_task, pretraining) for mt in aux["config"]}
+    tasks = {task: sorted(mt for mt, info in model_types.items() if task in info["classes"]) for task in per_task}
     return {
         "schema_version": 1,
         "generated_by": "scripts/build_task_map.py",
         "source": f"transformers {transformers.__version__} auto mappings",
-        "notes": {
-            "sentence-similarity": "MODEL_MAPPING_NAMES types with a tokenizer and no image processor "
-            "or feature extractor",
-            "tokenizer": "null means the type has no TOKENIZER_MAPPING_NAMES entry (AutoTokenizer then "
-            "relies on the checkpoint's tokenizer_config.json)",
-            "image_processor": "the torchvision-backend class when there is one, else the PIL one",
-        },
-        "task_mappings": task_mappings,
+        "notes": NOTES,
+        "task_mappings": per_task,
         "tasks": tasks,
         "model_types": model_types,
     }

@@ -142,42 +142,11 @@ def read_blobs(git_dir: Path, commit: str, paths: list[str]) -> dict[str, str]:
 
 # --- task map --------------------------------------------------------------------------------------
 
-# AutoModel* class -> the task whose head class it builds (looked up in the folder type's `classes`).
-AUTO_CLASS_TASKS = {
-    "AutoModel": "feature-extraction",
-    "AutoModelForAudioClassification": "audio-classification",
-    "AutoModelForCausalLM": "text-generation",
-    "AutoModelForCTC": "automatic-speech-recognition",
-    "AutoModelForDepthEstimation": "depth-estimation",
-    "AutoModelForDocumentQuestionAnswering": "document-question-answering",
-    "AutoModelForImageClassification": "image-classification",
-    "AutoModelForImageSegmentation": "image-segmentation",
-    "AutoModelForImageTextToText": "image-text-to-text",
-    "AutoModelForImageToImage": "image-to-image",
-    "AutoModelForInstanceSegmentation": "image-segmentation",
-    "AutoModelForKeypointDetection": "keypoint-detection",
-    "AutoModelForKeypointMatching": "keypoint-matching",
-    "AutoModelForMaskGeneration": "mask-generation",
-    "AutoModelForMaskedLM": "fill-mask",
-    "AutoModelForMultimodalLM": "any-to-any",
-    "AutoModelForMultipleChoice": "multiple-choice",
-    "AutoModelForObjectDetection": "object-detection",
-    "AutoModelForQuestionAnswering": "question-answering",
-    "AutoModelForSemanticSegmentation": "image-segmentation",
-    "AutoModelForSeq2SeqLM": "text2text-generation",
-    "AutoModelForSequenceClassification": "text-classification",
-    "AutoModelForSpeechSeq2Seq": "automatic-speech-recognition",
-    "AutoModelForTableQuestionAnswering": "table-question-answering",
-    "AutoModelForTextToSpectrogram": "text-to-speech",
-    "AutoModelForTextToWaveform": "text-to-audio",
-    "AutoModelForTokenClassification": "token-classification",
-    "AutoModelForUniversalSegmentation": "image-segmentation",
-    "AutoModelForVideoClassification": "video-classification",
-    "AutoModelForVision2Seq": "image-text-to-text",
-    "AutoModelForVisualQuestionAnswering": "visual-question-answering",
-    "AutoModelForZeroShotImageClassification": "zero-shot-image-classification",
-    "AutoModelForZeroShotObjectDetection": "zero-shot-object-detection",
-}
+# AutoModel* class -> the task whose head class it builds (looked up in the folder type's `classes`), from the one
+# task table the package and build_task_map.py share (the first task row that names the class).
+from hf_testgen.facts.task_table import auto_class_tasks  # noqa: E402
+
+AUTO_CLASS_TASKS: dict[str, str] = auto_class_tasks()
 
 
 @dataclass

@@ -19,14 +19,16 @@ and a template.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from ..core.errors import GenerationError
 from ..core.records import validate_model_type
 from ..core.text import natural_key
-from . import tasks
+from . import task_table, tasks
 
 Modality = Literal["text", "image", "audio", "image-text"]
 Preprocessor = Literal["AutoTokenizer", "AutoImageProcessor", "AutoFeatureExtractor", "AutoProcessor"]
@@ -55,6 +57,55 @@ class Head:
     auto_classes: tuple[str, ...]  # tried in order in the file; `head_class` is the last resort
     preprocessor: Preprocessor
     variant: str  # the task's flavour inside the template, e.g. "ctc" or "seq2seq" speech
+
+
+@dataclass(frozen=True)
+class TypeFacts:
+    """What the family rules read about one model type, built once from its `data/task_map.json` row."""
+
+    model_type: str
+    tasks: tuple[str, ...]
+    classes: Mapping[str, str]  # task -> head class
+    tokenizer: str | None
+    image_processor: str | None
+    feature_extractor: str | None
+    processor: str | None
+    is_encoder_decoder: bool
+
+    @classmethod
+    def from_row(cls, model_type: str, row: Mapping[str, Any]) -> TypeFacts:
+        return cls(
+            model_type=model_type,
+            tasks=tuple(row.get("tasks", ())),
+            classes=MappingProxyType(dict(row.get("classes", {}))),
+            tokenizer=row.get("tokenizer"),
+            image_processor=row.get("image_processor"),
+            feature_extractor=row.get("feature_extractor"),
+            processor=row.get("processor"),
+            is_encoder_decoder=bool(row.get("is_encoder_decoder")),
+        )
+
+    @property
+    def image(self) -> str | None:
+        return self.image_processor
+
+    @property
+    def audio(self) -> str | None:
+        return self.feature_extractor
+
+    @property
+    def text(self) -> str | None:
+        return self.tokenizer or self.processor
+
+    @property
+    def speech_output(self) -> str | None:
+        """"text-to-audio" or "text-to-speech" when transformers maps the type to one (the first), else None."""
+        return min({"text-to-speech", "text-to-audio"} & set(self.tasks), default=None)
+
+
+def type_facts(model_type: str) -> TypeFacts:
+    """The shipped facts about `model_type` as a `TypeFacts` (no tasks and no preprocessors when unknown)."""
+    return TypeFacts.from_row(model_type, tasks.model_type_facts(model_type))
 
 
 # --- the family table ------------------------------------------------------------------------------
@@ -111,56 +162,6 @@ _FAMILY_ROWS: tuple[Family, ...] = (
 )
 FAMILIES: dict[str, Family] = {family.name: family for family in _FAMILY_ROWS}
 
-# task -> Auto classes, in the order the file tries them (older transformers may lack the first).
-_TASK_AUTO_CLASSES: dict[str, tuple[str, ...]] = {
-    "fill-mask": ("AutoModelForMaskedLM",),
-    "text-classification": ("AutoModelForSequenceClassification",),
-    "token-classification": ("AutoModelForTokenClassification",),
-    "question-answering": ("AutoModelForQuestionAnswering",),
-    "text-generation": ("AutoModelForCausalLM",),
-    "summarization": ("AutoModelForSeq2SeqLM",),
-    "translation": ("AutoModelForSeq2SeqLM",),
-    "text2text-generation": ("AutoModelForSeq2SeqLM",),
-    "image-classification": ("AutoModelForImageClassification",),
-    "object-detection": ("AutoModelForObjectDetection",),
-    "audio-classification": ("AutoModelForAudioClassification",),
-    "zero-shot-image-classification": ("AutoModelForZeroShotImageClassification",),
-    # transformers 5 folded AutoModelForVision2Seq into AutoModelForImageTextToText; 4.x has both.
-    "image-to-text": ("AutoModelForImageTextToText", "AutoModelForVision2Seq"),
-    "feature-extraction": ("AutoModel",),
-    "sentence-similarity": ("AutoModel",),
-}
-
-# Tasks served by several auto mappings: the head class's suffix names the mapping it came from
-# (scripts/build_task_map.py lists the mappings per task). (task, suffix, Auto classes, variant).
-_HEAD_SUFFIX_RULES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    ("automatic-speech-recognition", "ForCTC", ("AutoModelForCTC",), "ctc"),
-    ("image-segmentation", "ForSemanticSegmentation", ("AutoModelForSemanticSegmentation",), "semantic"),
-    ("image-segmentation", "ForUniversalSegmentation", ("AutoModelForUniversalSegmentation",), "universal"),
-    (
-        "image-segmentation",
-        "ForInstanceSegmentation",
-        ("AutoModelForInstanceSegmentation", "AutoModelForUniversalSegmentation"),
-        "universal",
-    ),
-    ("image-segmentation", "ForSegmentation", ("AutoModelForImageSegmentation",), "panoptic"),
-    ("visual-question-answering", "ForQuestionAnswering", ("AutoModelForVisualQuestionAnswering",), "vqa"),
-    (
-        "visual-question-answering",
-        "ForVisualQuestionAnswering",
-        ("AutoModelForVisualQuestionAnswering",),
-        "vqa",
-    ),
-)
-# What a task falls back to when no suffix rule matched (None: no template for that head).
-_TASK_DEFAULT_HEAD: dict[str, tuple[tuple[str, ...], str] | None] = {
-    # MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES; TDT heads (MODEL_FOR_TDT_MAPPING_NAMES) are refused below.
-    "automatic-speech-recognition": (("AutoModelForSpeechSeq2Seq",), "seq2seq"),
-    "image-segmentation": None,
-    # image-text-to-text models counted as VQA-capable by the task map generate their answer.
-    "visual-question-answering": (("AutoModelForImageTextToText", "AutoModelForVision2Seq"), "vqa"),
-}
-
 # Heads that no template here can drive, with the reason (facts the task map cannot show).
 _HEAD_REFUSALS: tuple[tuple[str, str], ...] = (
     ("ForTDT", "token-and-duration transducer heads decode with their own loop, not generate()"),
@@ -177,6 +178,70 @@ _UNFIT: dict[tuple[str, str], str] = {
     "(text-to-speech); it does not transcribe audio",
     ("lxmert", "feature-extraction"): "LxmertModel needs visual_feats and visual_pos from an object detector",
     ("bros", "feature-extraction"): "BrosModel needs a bounding box (bbox) for every token",
+}
+
+@dataclass(frozen=True)
+class InputRule:
+    """A reason a family's template cannot feed a type: `says` (a format string) applies when `when` holds."""
+
+    when: Callable[[TypeFacts, str], object]  # (facts, task) -> truthy when the template cannot feed the type
+    says: str  # fields: {type}, {image}, {audio}, {speech}, {what} ("the <family> template (<task>)")
+
+
+_TEXT_ONLY_RULES: tuple[InputRule, ...] = (
+    InputRule(lambda f, task: f.image, "{type} has an image processor ({image}): {what} feeds text only"),
+    InputRule(lambda f, task: f.audio, "{type} has a feature extractor ({audio}): {what} feeds text only"),
+)
+# Family name, else modality -> the rules its template's input must pass, checked in order (first one wins).
+_INPUT_RULES: dict[str, tuple[InputRule, ...]] = {
+    # Multimodal LMs (image processor too, e.g. gemma3n) also take a text-only prompt; an audio-only
+    # decoder (musicgen, moshi) decodes audio codes, not text.
+    "decoder-only": (
+        InputRule(
+            lambda f, task: f.audio and not f.image,
+            "{type} is an audio model ({audio}, no image processor): {what} prompts with text",
+        ),
+    ),
+    "embeddings": (
+        *_TEXT_ONLY_RULES,
+        InputRule(
+            lambda f, task: "sentence-similarity" not in f.tasks,
+            "{type} has no text tokenizer in transformers' mappings: {what} embeds text",
+        ),
+        InputRule(
+            lambda f, task: f.speech_output,
+            "{type} is a {speech} model: its AutoModel returns audio, not hidden states",
+        ),
+    ),
+    "text": _TEXT_ONLY_RULES,
+    "image": (
+        InputRule(
+            lambda f, task: f.audio and not f.image,
+            "{type} has a feature extractor ({audio}) and no image processor: {what} feeds images",
+        ),
+        InputRule(lambda f, task: f.text and not f.image, "{type} has no image processor: {what} feeds images"),
+    ),
+    "audio": (
+        InputRule(
+            lambda f, task: f.image and not f.audio,
+            "{type} has an image processor ({image}) and no feature extractor: {what} feeds audio",
+        ),
+        InputRule(
+            lambda f, task: not f.audio and not f.processor and f.tokenizer,
+            "{type} has no feature extractor: {what} feeds audio",
+        ),
+    ),
+    "image-text": (
+        InputRule(lambda f, task: f.audio, "{type} has a feature extractor ({audio}): {what} feeds an image and text"),
+        InputRule(
+            lambda f, task: not f.image,
+            "{type} has no image processor in transformers' mappings: {what} feeds an image",
+        ),
+        InputRule(
+            lambda f, task: task != "image-to-text" and not f.processor,
+            "{type} has no processor for image and text together: {what} needs one",
+        ),
+    ),
 }
 
 _CLASS_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
@@ -211,16 +276,16 @@ def resolve_head(model_type: str, task: str) -> Head:
         GenerationError: the type cannot do the task, no template serves the task or head, or the
             type's inputs are not what the family's template feeds (the message says which).
     """
-    facts = tasks.model_type_facts(model_type)
-    if task not in facts.get("tasks", ()):
-        can_do = ", ".join(facts.get("tasks", ())) or "no task (transformers has no head for it)"
+    facts = type_facts(model_type)
+    if task not in facts.tasks:
+        can_do = ", ".join(facts.tasks) or "no task (transformers has no head for it)"
         raise GenerationError(f"{model_type} cannot do {task}; transformers' auto mappings give it: {can_do}")
-    head_class = facts.get("classes", {}).get(task)
+    head_class = facts.classes.get(task)
     if not head_class or not _CLASS_NAME_RE.fullmatch(head_class):
         raise GenerationError(f"{model_type}: the task map names no model class for {task}")
-    family = _family_of_task(model_type, task, facts)
+    family = _family_of_task(facts, task)
     auto_classes, variant = _auto_classes(model_type, task, head_class)
-    problem = _input_problem(model_type, task, family, facts)
+    problem = _input_problem(facts, task, family)
     if problem:
         raise GenerationError(problem)
     return Head(
@@ -280,91 +345,51 @@ def _default_task_verdicts() -> dict[str, str | None]:
     return {name: default_task_verdict(name)[1] for name in names}
 
 
-def _family_of_task(model_type: str, task: str, facts: dict[str, Any]) -> Family:
+def _family_of_task(facts: TypeFacts, task: str) -> Family:
     """The task picks the family; a masked-LM task on an encoder-decoder is a denoising seq2seq model."""
-    if task == "fill-mask" and facts.get("is_encoder_decoder"):
+    if task == "fill-mask" and facts.is_encoder_decoder:
         return FAMILIES["encoder-decoder"]
     for family in _FAMILY_ROWS:
         if task in family.tasks:
             return family
-    raise GenerationError(f"{model_type}: no template for task {task}")
+    raise GenerationError(f"{facts.model_type}: no template for task {task}")
 
 
 def _auto_classes(model_type: str, task: str, head_class: str) -> tuple[tuple[str, ...], str]:
+    """(Auto classes, variant) from the task table's row for `task` (`data/task_table.json`)."""
     for suffix, reason in _HEAD_REFUSALS:
         if head_class.endswith(suffix):
             raise GenerationError(f"{model_type}: no template for {head_class} ({task}): {reason}")
-    for rule_task, suffix, auto_classes, variant in _HEAD_SUFFIX_RULES:
-        if rule_task == task and head_class.endswith(suffix):
-            return auto_classes, variant
-    if task in _TASK_AUTO_CLASSES:
-        return _TASK_AUTO_CLASSES[task], task
-    fallback = _TASK_DEFAULT_HEAD.get(task)
-    if fallback is None:
+    row = task_table.task_rows().get(task)
+    loader = row.loader_for(head_class) if row else None
+    if loader is None:
         raise GenerationError(f"{model_type}: no template for {head_class} ({task})")
-    return fallback
+    return loader
 
 
-def _input_problem(model_type: str, task: str, family: Family, facts: dict[str, Any]) -> str | None:
-    """Why the family's template cannot feed this type (None when it can), from the preprocessor facts."""
-    unfit = _UNFIT.get((model_type, task))
+def _input_problem(facts: TypeFacts, task: str, family: Family) -> str | None:
+    """Why the family's template cannot feed this type (None when it can): the first input rule that applies."""
+    unfit = _UNFIT.get((facts.model_type, task))
     if unfit:
-        return f"{model_type}: {unfit}"
-    image, audio = facts.get("image_processor"), facts.get("feature_extractor")
-    text = facts.get("tokenizer") or facts.get("processor")
+        return f"{facts.model_type}: {unfit}"
+    rules = _INPUT_RULES.get(family.name, _INPUT_RULES[family.modality])
+    rule = next((rule for rule in rules if rule.when(facts, task)), None)
+    if rule is None:
+        return None
     what = f"the {family.name} template ({task})"
-    if family.name == "decoder-only":
-        # Multimodal LMs (image processor too, e.g. gemma3n) also take a text-only prompt; an audio-only
-        # decoder (musicgen, moshi) decodes audio codes, not text.
-        if audio and not image:
-            return f"{model_type} is an audio model ({audio}, no image processor): {what} prompts with text"
-        return None
-    if family.modality == "text":
-        if image:
-            return f"{model_type} has an image processor ({image}): {what} feeds text only"
-        if audio:
-            return f"{model_type} has a feature extractor ({audio}): {what} feeds text only"
-        if family.name == "embeddings" and "sentence-similarity" not in facts.get("tasks", ()):
-            return f"{model_type} has no text tokenizer in transformers' mappings: {what} embeds text"
-        speech_out = {"text-to-speech", "text-to-audio"} & set(facts.get("tasks", ()))
-        if family.name == "embeddings" and speech_out:
-            return (
-                f"{model_type} is a {min(speech_out)} model: its AutoModel returns audio, not hidden states"
-            )
-        return None
-    if family.modality == "image":
-        if audio and not image:
-            return (
-                f"{model_type} has a feature extractor ({audio}) and no image processor: {what} feeds images"
-            )
-        if text and not image:
-            return f"{model_type} has no image processor: {what} feeds images"
-        return None
-    if family.modality == "audio":
-        if image and not audio:
-            return (
-                f"{model_type} has an image processor ({image}) and no feature extractor: {what} feeds audio"
-            )
-        if not audio and not facts.get("processor") and facts.get("tokenizer"):
-            return f"{model_type} has no feature extractor: {what} feeds audio"
-        return None
-    # image-text
-    if audio:
-        return f"{model_type} has a feature extractor ({audio}): {what} feeds an image and text"
-    if not image:
-        return f"{model_type} has no image processor in transformers' mappings: {what} feeds an image"
-    if task != "image-to-text" and not facts.get("processor"):
-        return f"{model_type} has no processor for image and text together: {what} needs one"
-    return None
+    return rule.says.format(
+        type=facts.model_type, image=facts.image, audio=facts.audio, speech=facts.speech_output, what=what
+    )
 
 
-def _preprocessor(family: Family, task: str, facts: dict[str, Any]) -> Preprocessor:
-    if family.modality == "text":
-        return "AutoTokenizer"
-    if family.modality == "image":
-        return "AutoImageProcessor"
+_MODALITY_PREPROCESSOR: dict[str, Preprocessor] = {"text": "AutoTokenizer", "image": "AutoImageProcessor"}
+
+
+def _preprocessor(family: Family, task: str, facts: TypeFacts) -> Preprocessor:
+    if family.modality in _MODALITY_PREPROCESSOR:
+        return _MODALITY_PREPROCESSOR[family.modality]
     if family.modality == "audio":
-        return "AutoFeatureExtractor" if facts.get("feature_extractor") else "AutoProcessor"
-    if task == "image-to-text" and not facts.get("processor"):
+        return "AutoFeatureExtractor" if facts.feature_extractor else "AutoProcessor"
+    if task == "image-to-text" and not facts.processor:
         return "AutoImageProcessor"
     return "AutoProcessor"
