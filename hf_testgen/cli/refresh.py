@@ -24,11 +24,11 @@ from ..refresh.job import (
     RefreshOptions,
     RefreshReport,
     fresh_enough_note,
-    read_raw,
     refresh_registry,
     refresh_settings,
     resolve_model_types,
 )
+from ..refresh.outcome import read_raw
 from ..refresh.summary import render_summary
 from .common import EXIT_FAILED, EXIT_OK, check_outputs, non_empty_path, non_negative_seconds, positive_int
 

@@ -35,15 +35,15 @@ Decisions, and why:
   `--request-delay` between types. Retry-After is honoured by huggingface_hub's back-off when the
   wait fits the refresh deadline (30 s unless HF_TESTGEN_API_DEADLINE says otherwise).
 
-The command (flags, printing, exit codes) is `cli_refresh`; checking the registry's models is
-`verify.verify_registry`; the pull-request summary is `summary.render_summary`.
+The command (flags, printing, exit codes) is `cli.refresh`; the merge and locked write of step 3 is
+`outcome.merge_and_write`; checking the registry's models is `verify.verify_registry`; the pull-request summary
+is `summary.render_summary`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,13 +61,11 @@ from ..hub import client as hub
 from ..registry.store import (
     TinyModel,
     TypeRefresh,
-    empty_registry,
     load_registry,
-    merge_refresh,
     natural_key,
-    save_registry,
 )
 from ..selection.ranking import access_rejection, framework_rejection, rank
+from .outcome import RefreshReport, RefreshRun, TypeOutcome, merge_and_write, read_raw
 from .sizes import confirm_gone, with_exact_sizes
 
 REFRESH_DEADLINE_S = 30.0  # per list or model_info call; long enough to sit out a Retry-After
@@ -118,23 +116,6 @@ def resolve_model_types(requested: Sequence[str] | None, registry_types: frozens
 # --- one model type ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TypeOutcome:
-    """How the refresh of one model type went: fresh facts, or the reason it failed."""
-
-    model_type: str
-    fresh: TypeRefresh | None = None
-    failure: str | None = None
-    notes: tuple[str, ...] = ()
-
-    def line(self) -> str:
-        if self.failure:
-            return f"failed: {self.failure}"
-        if self.fresh is None:
-            return "; ".join(self.notes) or "nothing to do"
-        return f"{len(self.fresh.candidates)} candidates, default {self.fresh.candidates[0].model_id}"
-
-
 def is_test_checkpoint(model_id: str) -> bool:
     """Tiny random test repos: fine for `tiny`, never a candidate."""
     return "tiny-random" in model_id.lower() or model_id.split("/")[0] in TEST_REPO_OWNERS
@@ -179,16 +160,36 @@ def refresh_type(
         )
     except HubUnavailableError as err:
         return TypeOutcome(model_type, failure=f"{err} ({err.reason})")
-    test_repos = [c for c in listed if is_test_checkpoint(c.model_id)]
-    candidates = [c for c in listed if not is_test_checkpoint(c.model_id)]
-    if not candidates:
+    if all(is_test_checkpoint(c.model_id) for c in listed):
         if old_entry is not None:
             return TypeOutcome(model_type, failure=f"the Hub lists no models tagged {model_type!r}; old entry kept")
         return TypeOutcome(model_type, notes=("no models on the Hub",))
-    task = tasks.default_task(model_type)
     notes: list[str] = [note.text for note in row_notes]
-    ranked = registry_order(candidates, task=task, benchmarks=benchmarks)[: options.limit]
     old_rows = {row["id"]: row for row in (old_entry or {}).get("candidates", []) if isinstance(row, dict)}
+    fresh = _fresh_facts(
+        model_type, listed, old_rows, settings=settings, options=options, budget=budget, benchmarks=benchmarks, notes=notes
+    )
+    if fresh is None:
+        return TypeOutcome(model_type, failure="every listed model vanished before model_info; old entry kept")
+    return TypeOutcome(model_type, fresh=fresh, notes=tuple(notes))
+
+
+def _fresh_facts(
+    model_type: str,
+    listed: Sequence[ModelCandidate],
+    old_rows: dict[str, dict[str, Any]],
+    *,
+    settings: Settings,
+    options: RefreshOptions,
+    budget: RequestBudget,
+    benchmarks: Benchmarks | None,
+    notes: list[str],
+) -> TypeRefresh | None:
+    """The listed models ranked, with exact sizes for the top few and the old rows confirmed gone;
+    None when every model picked for sizing vanished before its model_info."""
+    task = tasks.default_task(model_type)
+    candidates = [c for c in listed if not is_test_checkpoint(c.model_id)]
+    ranked = registry_order(candidates, task=task, benchmarks=benchmarks)[: options.limit]
     gone: set[str] = set()
     ranked = with_exact_sizes(
         ranked,
@@ -201,14 +202,14 @@ def refresh_type(
         gone=gone,
     )
     if not ranked:
-        return TypeOutcome(model_type, failure="every listed model vanished before model_info; old entry kept")
+        return None
     listed_ids = frozenset(c.model_id for c in listed)
     if len(listed) < options.limit * options.pages:  # a short answer: are the unlisted old ones gone?
         unseen = [model_id for model_id in old_rows if model_id not in listed_ids]
         gone |= confirm_gone(unseen, model_type=model_type, settings=settings, budget=budget, notes=notes)
     ranked = registry_order(ranked, task=task, benchmarks=benchmarks)
-    fresh = TypeRefresh(model_type, tuple(ranked), tiny_for(model_type, test_repos), listed_ids, frozenset(gone))
-    return TypeOutcome(model_type, fresh=fresh, notes=tuple(notes))
+    test_repos = [c for c in listed if is_test_checkpoint(c.model_id)]
+    return TypeRefresh(model_type, tuple(ranked), tiny_for(model_type, test_repos), listed_ids, frozenset(gone))
 
 
 def tiny_for(model_type: str, test_repos: Sequence[ModelCandidate]) -> TinyModel | None:
@@ -221,40 +222,6 @@ def tiny_for(model_type: str, test_repos: Sequence[ModelCandidate]) -> TinyModel
 
 
 # --- the whole refresh ---------------------------------------------------------------------------
-
-
-@dataclass
-class RefreshReport:
-    """What a refresh did: per-type outcomes, the registry before and after the merge."""
-
-    path: Path
-    source: str
-    started: datetime
-    outcomes: list[TypeOutcome]
-    before: dict[str, Any]
-    after: dict[str, Any]
-    changed: list[str]
-    written: bool
-    dry_run: bool
-    requests: int
-    waited_s: float = 0.0
-
-    @property
-    def failures(self) -> list[TypeOutcome]:
-        return [o for o in self.outcomes if o.failure]
-
-
-def read_raw(path: Path, now: datetime) -> dict[str, Any]:
-    """The registry's raw form, every entry validated; an empty registry when the file is missing.
-
-    Raises:
-        RegistryError: the file exists but is corrupt or invalid (a refresh must not paper over it).
-    """
-    if not Path(path).exists():
-        return empty_registry(now)
-    registry = load_registry(path)
-    registry.validate_all()
-    return registry.raw
 
 
 def refresh_registry(
@@ -276,25 +243,37 @@ def refresh_registry(
         settings: endpoint, token, deadline and tries (see `refresh_settings`).
         options: depth, pacing, dry run.
         budget: the request budget shared with a later verification (default: a new one).
-        stream: where progress goes (default: stderr).
-        now: the refresh time (default: the clock).
-        before_write: called with the report under the lock, just before the registry is replaced
-            (the `--summary` file is written there: a summary that cannot be written leaves the
-            registry as it was, and a registry never changes without its summary).
+        stream: where progress goes (default: stderr). now: the refresh time (default: the clock).
+        before_write: called with the report under the lock, just before the registry is replaced (the
+            `--summary` file is written there: a summary that cannot be written leaves the registry as it was).
 
     Returns:
         The report; `report.written` says whether the file changed.
 
     Raises:
         HubUnavailableError: HF_HUB_OFFLINE is set.
-        RegistryError: the file is corrupt, the lock could not be had, or the write failed
-            (the old file is then intact).
+        RegistryError: the file is corrupt, the lock could not be had, or the write failed (the old file is intact).
     """
     if settings.hub_offline:
         raise HubUnavailableError("offline", "HF_HUB_OFFLINE is set: refreshing the registry needs the Hub")
     started = now or datetime.now(timezone.utc)
     budget = budget or RequestBudget()
     before = read_raw(path, started)
+    outcomes = _refresh_each(model_types, before, settings=settings, options=options, budget=budget, stream=stream)
+    run = RefreshRun(path, redact_url(settings.endpoint), started, outcomes, options.dry_run, budget)
+    return merge_and_write(run, before, options.lock_timeout_s, before_write)
+
+
+def _refresh_each(
+    model_types: Sequence[str],
+    before: dict[str, Any],
+    *,
+    settings: Settings,
+    options: RefreshOptions,
+    budget: RequestBudget,
+    stream: TextIO | None,
+) -> list[TypeOutcome]:
+    """`refresh_type` for each model type in order, paced by `options.request_delay_s`, with progress lines."""
     benchmarks = _benchmarks(settings)
     outcomes: list[TypeOutcome] = []
     with Progress(len(model_types), description="refresh", stream=stream) as progress:
@@ -311,36 +290,7 @@ def refresh_registry(
             )
             outcomes.append(outcome)
             progress.step(model_type, outcome.line())
-    fresh = [o.fresh for o in outcomes if o.fresh is not None]
-    source = redact_url(settings.endpoint)  # stored in the registry and shown in the summary
-
-    def report_of(current: dict[str, Any], after: dict[str, Any], changed: list[str], written: bool) -> RefreshReport:
-        return RefreshReport(
-            path=Path(path),
-            source=source,
-            started=started,
-            outcomes=outcomes,
-            before=current,
-            after=after,
-            changed=changed,
-            written=written,
-            dry_run=options.dry_run,
-            requests=budget.total,
-            waited_s=budget.waited_s,
-        )
-
-    if options.dry_run:
-        after, changed = merge_refresh(before, fresh, now=started, source=source)
-        return report_of(before, after, changed, False)
-    with registry_lock(path, options.lock_timeout_s):
-        current = read_raw(path, started)
-        after, changed = merge_refresh(current, fresh, now=started, source=source)
-        report = report_of(current, after, changed, bool(changed))
-        if report.written:
-            if before_write is not None:
-                before_write(report)
-            _save(after, path)
-    return report
+    return outcomes
 
 
 def _benchmarks(settings: Settings) -> Benchmarks | None:
@@ -349,34 +299,6 @@ def _benchmarks(settings: Settings) -> Benchmarks | None:
         return load_benchmarks(settings.benchmarks_path)
     except RegistryError:
         return None
-
-
-@contextlib.contextmanager
-def registry_lock(path: Path, timeout_s: float) -> Iterator[None]:
-    """Hold `<registry>.lock` (filelock) around read-merge-write, so refreshes never interleave.
-
-    Raises:
-        RegistryError: another refresh held the lock for longer than `timeout_s`.
-    """
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(f"{path}.lock", timeout=timeout_s)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise RegistryError(path, f"another refresh has held {path}.lock for over {timeout_s:g} s") from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def _save(raw: dict[str, Any], path: Path) -> None:
-    """Validate and write atomically; a failed write leaves the old file and no temporary file."""
-    try:
-        save_registry(raw, path)
-    except OSError as err:
-        raise RegistryError(path, f"could not be written ({err}); the old file is unchanged") from None
 
 
 def fresh_enough_note(path: Path, settings: Settings, now: datetime) -> str | None:

@@ -19,7 +19,7 @@ from ..registry.store import format_timestamp
 
 if TYPE_CHECKING:
     from ..hub.verify import VerifyReport
-    from .job import RefreshReport
+    from .outcome import RefreshReport
 
 SIZE_CHANGE_REPORTED = 0.05  # relative size change worth a line in the summary
 TEMPLATE = "refresh_summary.md.j2"
@@ -40,6 +40,21 @@ class EntryDiff:
     resized: tuple[tuple[str, float, float], ...]  # (id, old MB, new MB) beyond SIZE_CHANGE_REPORTED
     updated: int = 0  # rows in both entries whose facts changed
     unseen: tuple[tuple[str, str, int], ...] = ()  # (id, unseen since, refreshes missed): kept, not listed
+
+    @property
+    def moved(self) -> bool:
+        """An existing type whose default changed."""
+        return not self.new_type and self.old_default != self.new_default
+
+    @property
+    def churned(self) -> bool:
+        """An existing type that gained, lost or stopped seeing candidates."""
+        return not self.new_type and bool(self.added or self.removed or self.unseen)
+
+    @property
+    def quiet(self) -> bool:
+        """Only re-counted: no new type, no candidate came or went, none resized or unseen."""
+        return not (self.new_type or self.added or self.removed or self.resized or self.unseen)
 
 
 def diff_entry(model_type: str, old: dict[str, Any] | None, new: dict[str, Any]) -> EntryDiff:
@@ -114,19 +129,23 @@ def render_summary(report: RefreshReport | None, verification: VerifyReport | No
 def _refresh_context(report: RefreshReport) -> dict[str, Any]:
     """The sections of a refresh: which types were added, moved, churned, resized or only re-counted."""
     diffs = [diff_entry(t, report.before["model_types"].get(t), report.after["model_types"][t]) for t in report.changed]
-    moved = [d for d in diffs if not d.new_type and d.old_default != d.new_default]
-    moved_types = {d.model_type for d in moved}
-    quiet = [d.model_type for d in diffs if not (d.new_type or d.added or d.removed or d.resized or d.unseen)]
     return {
         "started": format_timestamp(report.started),
         "refreshed": sum(o.fresh is not None for o in report.outcomes),
         "verb": "would change" if report.dry_run else "changed",
-        "added": [d for d in diffs if d.new_type],
-        "moved": moved,
-        "churn": [d for d in diffs if not d.new_type and (d.added or d.removed or d.unseen)],
-        "resized": [(d.model_type, *r) for d in diffs for r in d.resized],
+        **_sections(diffs),
         "size_change": SIZE_CHANGE_REPORTED,
         "max_unseen": MAX_UNSEEN_REFRESHES,
-        "quiet": [t for t in quiet if t not in moved_types],
         "noted": [(o.model_type, n) for o in report.outcomes for n in o.notes],
+    }
+
+
+def _sections(diffs: Sequence[EntryDiff]) -> dict[str, list]:
+    """The entry diffs grouped as the summary lists them (a moved type is never also quiet)."""
+    return {
+        "added": [d for d in diffs if d.new_type],
+        "moved": [d for d in diffs if d.moved],
+        "churn": [d for d in diffs if d.churned],
+        "resized": [(d.model_type, *r) for d in diffs for r in d.resized],
+        "quiet": [d.model_type for d in diffs if d.quiet and not d.moved],
     }
