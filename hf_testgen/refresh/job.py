@@ -166,9 +166,8 @@ def refresh_type(
         return TypeOutcome(model_type, notes=("no models on the Hub",))
     notes: list[str] = [note.text for note in row_notes]
     old_rows = {row["id"]: row for row in (old_entry or {}).get("candidates", []) if isinstance(row, dict)}
-    fresh = _fresh_facts(
-        model_type, listed, old_rows, settings=settings, options=options, budget=budget, benchmarks=benchmarks, notes=notes
-    )
+    fresh = _fresh_facts(model_type, listed, old_rows, settings=settings, options=options, budget=budget,
+                         benchmarks=benchmarks, notes=notes)  # fmt: skip
     if fresh is None:
         return TypeOutcome(model_type, failure="every listed model vanished before model_info; old entry kept")
     return TypeOutcome(model_type, fresh=fresh, notes=tuple(notes))
