@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..core.config import Settings
 from ..core.errors import HubUnavailableError
@@ -53,45 +53,63 @@ def with_exact_sizes(
     result = list(ranked)
     resolved = calls = index = 0
     while index < len(result) and resolved < exact_size_top and calls < 2 * exact_size_top:
-        candidate = result[index]
-        if access_rejection(candidate, False) is not None:
-            index += 1
+        step = _size_one(
+            result[index], old_rows=old_rows, model_type=model_type, settings=settings, budget=budget, notes=notes
+        )
+        calls += step.asked
+        if step.candidate is None:  # vanished since the list
+            if gone is not None:
+                gone.add(result[index].model_id)
+            del result[index]
             continue
-        if candidate.size is not None and candidate.size.exact:
-            resolved, index = resolved + 1, index + 1
-            continue
-        known = known_exact_size(old_rows.get(candidate.model_id), candidate.sha)
-        if known is not None:
-            result[index] = replace(candidate, size=known, fact_source=EXACT_SIZE_SOURCE)
-            resolved, index = resolved + 1, index + 1
-            continue
-        calls += 1
-        budget.wait_for(settings.api_max_tries)
-        try:
-            info = hub.fetch_model(
-                candidate.model_id,
-                settings=settings,
-                model_type=model_type,
-                on_requests=budget.record,
-                max_requests=budget.room(),
-            )
-        except HubUnavailableError as err:
-            if err.reason == "not_found":
-                notes.append(f"{candidate.model_id} vanished between the list and model_info; dropped")
-                if gone is not None:
-                    gone.add(candidate.model_id)
-                del result[index]
-                continue
-            notes.append(f"{candidate.model_id}: size stays estimated, model_info failed ({err.reason})")
-            index += 1
-            continue
-        if info.size is not None and info.size.exact:
-            result[index] = replace(candidate, size=info.size, fact_source=EXACT_SIZE_SOURCE)
-            resolved += 1
-        else:
-            notes.append(f"{candidate.model_id}: model_info lists no weight file sizes; size stays estimated")
+        result[index] = step.candidate
+        resolved += step.exact
         index += 1
     return result
+
+
+class _Sized(NamedTuple):
+    candidate: ModelCandidate | None  # with its exact size when one was found; None: the model vanished
+    exact: bool  # its size is exact now
+    asked: bool  # model_info was called
+
+
+def _size_one(
+    candidate: ModelCandidate,
+    *,
+    old_rows: dict[str, dict[str, Any]],
+    model_type: str,
+    settings: Settings,
+    budget: RequestBudget,
+    notes: list[str],
+) -> _Sized:
+    """One candidate's exact size: skipped when it cannot be a default, kept when known, else asked of model_info."""
+    if access_rejection(candidate, False) is not None:
+        return _Sized(candidate, exact=False, asked=False)
+    if candidate.size is not None and candidate.size.exact:
+        return _Sized(candidate, exact=True, asked=False)
+    known = known_exact_size(old_rows.get(candidate.model_id), candidate.sha)
+    if known is not None:
+        return _Sized(replace(candidate, size=known, fact_source=EXACT_SIZE_SOURCE), exact=True, asked=False)
+    budget.wait_for(settings.api_max_tries)
+    try:
+        info = hub.fetch_model(
+            candidate.model_id,
+            settings=settings,
+            model_type=model_type,
+            on_requests=budget.record,
+            max_requests=budget.room(),
+        )
+    except HubUnavailableError as err:
+        if err.reason == "not_found":
+            notes.append(f"{candidate.model_id} vanished between the list and model_info; dropped")
+            return _Sized(None, exact=False, asked=True)
+        notes.append(f"{candidate.model_id}: size stays estimated, model_info failed ({err.reason})")
+        return _Sized(candidate, exact=False, asked=True)
+    if info.size is not None and info.size.exact:
+        return _Sized(replace(candidate, size=info.size, fact_source=EXACT_SIZE_SOURCE), exact=True, asked=True)
+    notes.append(f"{candidate.model_id}: model_info lists no weight file sizes; size stays estimated")
+    return _Sized(candidate, exact=False, asked=True)
 
 
 def confirm_gone(

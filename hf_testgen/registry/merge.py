@@ -69,25 +69,33 @@ def merge_candidates(
     fresh_ids = {row["id"] for row in fresh_rows}
     listed_ids = fresh_ids if listed is None else listed | fresh_ids
     old_by_id = {row["id"]: row for row in old_rows if isinstance(row, dict) and isinstance(row.get("id"), str)}
-    kept: list[dict[str, Any]] = []
-    kept_ids: list[str] = []
-    for model_id, row in old_by_id.items():
-        if model_id in listed_ids or model_id in gone:
-            continue
-        misses = unseen_count(row) + 1
-        if misses >= MAX_UNSEEN_REFRESHES:
-            continue
-        since = row.get(UNSEEN_SINCE)
-        if misses == 1 or not (isinstance(since, str) and _TIMESTAMP.fullmatch(since) and since <= today):
-            since = today  # a first miss, or a mark that is not one of our timestamps (or in the future)
-        kept.append({**row, UNSEEN_SINCE: since, UNSEEN_REFRESHES: misses})
-        kept_ids.append(model_id)
+    missed = [row for model_id, row in old_by_id.items() if model_id not in listed_ids and model_id not in gone]
+    kept = [marked for row in missed if (marked := _marked_unseen(row, today)) is not None]
     merged = [*fresh_rows, *kept]
+    return merged, _changes(old_by_id, fresh_rows, kept, merged)
+
+
+def _changes(
+    old_by_id: dict[str, dict[str, Any]],
+    fresh_rows: Sequence[dict[str, Any]],
+    kept: Sequence[dict[str, Any]],
+    merged: Sequence[dict[str, Any]],
+) -> CandidateChanges:
     merged_ids = {row["id"] for row in merged}
-    changes = CandidateChanges(
+    return CandidateChanges(
         added=tuple(row["id"] for row in fresh_rows if row["id"] not in old_by_id),
         updated=tuple(row["id"] for row in fresh_rows if row["id"] in old_by_id and old_by_id[row["id"]] != row),
-        kept_unseen=tuple(kept_ids),
+        kept_unseen=tuple(row["id"] for row in kept),
         dropped=tuple(model_id for model_id in old_by_id if model_id not in merged_ids),
     )
-    return merged, changes
+
+
+def _marked_unseen(row: dict[str, Any], today: str) -> dict[str, Any] | None:
+    """An old row the Hub did not list, with its unseen marks; None once too many refreshes missed it."""
+    misses = unseen_count(row) + 1
+    if misses >= MAX_UNSEEN_REFRESHES:
+        return None
+    since = row.get(UNSEEN_SINCE)
+    if misses == 1 or not (isinstance(since, str) and _TIMESTAMP.fullmatch(since) and since <= today):
+        since = today  # a first miss, or a mark that is not one of our timestamps (or in the future)
+    return {**row, UNSEEN_SINCE: since, UNSEEN_REFRESHES: misses}
