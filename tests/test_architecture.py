@@ -38,7 +38,6 @@ OVERSIZED_FUNCTIONS: dict[str, str] = {
     "hub/http.py": "issue 16 item 3 (errors by status) reworks it",
     "hub/transport.py": "issue 16 item 3 (errors by status) reworks it",
     "hub/verify.py": "issue 16 item 3 (errors by status) reworks it",
-    "selection/fitness.py": "issue 16 item 4 (typed facts, hot spots) reworks it",
     "selection/ranking.py": "issue 16 item 4 (typed facts, hot spots) reworks it",
     "cli/refresh.py": "issue 16 item 4 (typed facts, hot spots) reworks it",
 }

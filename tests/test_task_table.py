@@ -3,6 +3,7 @@ and the typed facts with a table of input rules that the families decide with.""
 
 from __future__ import annotations
 
+import inspect
 import sys
 from dataclasses import FrozenInstanceError
 from pathlib import Path
@@ -15,7 +16,7 @@ import build_task_map  # noqa: E402
 import mine_test_checkpoints  # noqa: E402
 
 from hf_testgen.core.errors import GenerationError  # noqa: E402
-from hf_testgen.facts import families, task_table, tasks  # noqa: E402
+from hf_testgen.facts import curated, families, task_table, tasks  # noqa: E402
 
 
 def test_build_task_map_reads_the_mappings_of_the_one_table():
@@ -125,3 +126,44 @@ def test_an_input_rule_of_the_table_names_the_type_and_what_the_template_feeds(m
     with pytest.raises(GenerationError) as caught:
         families.resolve_head("x", task)
     assert str(caught.value) == message
+
+
+def test_curated_head_facts_are_rows_with_a_source():
+    rows = curated._rows()
+    for table in ("pretraining_holds_mlm", "auto_mapping_alternates", "unfit_inputs"):
+        assert rows[table], table
+        for row in rows[table]:
+            assert row["source"].startswith("transformers "), row
+    assert "bert" in curated.pretraining_holds_mlm() and "roberta" not in curated.pretraining_holds_mlm()
+    assert curated.auto_mapping_alternates() == {"image-classification": ("ForImageClassificationWithTeacher",)}
+    assert curated.unfit_inputs()[("bros", "feature-extraction")].startswith("BrosModel needs a bounding box")
+
+
+def test_curated_facts_hold_in_the_installed_transformers():
+    transformers = pytest.importorskip("transformers")
+    modeling_auto = pytest.importorskip("transformers.models.auto.modeling_auto")
+    pretraining = modeling_auto.MODEL_FOR_PRETRAINING_MAPPING_NAMES
+    for model_type in curated.pretraining_holds_mlm() & set(pretraining):
+        source = inspect.getsource(getattr(transformers, pretraining[model_type]).__init__)
+        assert "PreTrainingHeads(" in source or "MLMHead(" in source, model_type
+    for task, suffixes in curated.auto_mapping_alternates().items():
+        mapping_names = task_table.task_rows()[task].mappings
+        heads = [v for name in mapping_names for v in getattr(modeling_auto, name).values() if isinstance(v, tuple)]
+        assert all(any(h.endswith(s) for v in heads for h in v[1:]) for s in suffixes), task
+    for (model_type, task), reason in curated.unfit_inputs().items():
+        head = tasks.head_class(model_type, task)
+        assert reason.startswith(head), (model_type, task, head)
+        assert hasattr(transformers, head)
+
+
+def test_the_task_filter_and_the_families_read_the_curated_rows(monkeypatch):
+    from hf_testgen.core.records import ModelCandidate
+    from hf_testgen.selection import fitness
+
+    saved_as_pretraining = ModelCandidate(model_id="o/m", model_type="bert", architectures=("BertForPreTraining",))
+    assert fitness.task_fitness(saved_as_pretraining, "fill-mask").fits
+    monkeypatch.setattr(curated, "pretraining_holds_mlm", lambda: frozenset())
+    assert not fitness.task_fitness(saved_as_pretraining, "fill-mask").fits
+    monkeypatch.setattr(curated, "unfit_inputs", lambda: {("bert", "fill-mask"): "BertForMaskedLM is curated away"})
+    with pytest.raises(GenerationError, match="bert: BertForMaskedLM is curated away"):
+        families.resolve_head("bert", "fill-mask")

@@ -28,7 +28,7 @@ from typing import Any, Literal, get_args
 from ..core.errors import GenerationError
 from ..core.records import validate_model_type
 from ..core.text import natural_key
-from . import task_table, tasks
+from . import curated, task_table, tasks
 
 Modality = Literal["text", "image", "audio", "image-text"]
 Preprocessor = Literal["AutoTokenizer", "AutoImageProcessor", "AutoFeatureExtractor", "AutoProcessor"]
@@ -166,19 +166,6 @@ FAMILIES: dict[str, Family] = {family.name: family for family in _FAMILY_ROWS}
 _HEAD_REFUSALS: tuple[tuple[str, str], ...] = (
     ("ForTDT", "token-and-duration transducer heads decode with their own loop, not generate()"),
 )
-
-# Types the task map lists for a task whose inputs the generic template cannot build. Each row cites
-# the transformers signature that makes it so; keep it short, most refusals come from the facts.
-_UNFIT: dict[tuple[str, str], str] = {
-    ("shieldgemma2", "image-classification"): "ShieldGemma2ForImageClassification needs a policy prompt "
-    "(input_ids) with the image",
-    ("oneformer", "image-segmentation"): "OneFormerForUniversalSegmentation needs task_inputs "
-    "('semantic'/'instance'/'panoptic' text) with the image",
-    ("dia", "automatic-speech-recognition"): "DiaForConditionalGeneration generates speech from text "
-    "(text-to-speech); it does not transcribe audio",
-    ("lxmert", "feature-extraction"): "LxmertModel needs visual_feats and visual_pos from an object detector",
-    ("bros", "feature-extraction"): "BrosModel needs a bounding box (bbox) for every token",
-}
 
 @dataclass(frozen=True)
 class InputRule:
@@ -369,7 +356,7 @@ def _auto_classes(model_type: str, task: str, head_class: str) -> tuple[tuple[st
 
 def _input_problem(facts: TypeFacts, task: str, family: Family) -> str | None:
     """Why the family's template cannot feed this type (None when it can): the first input rule that applies."""
-    unfit = _UNFIT.get((facts.model_type, task))
+    unfit = curated.unfit_inputs().get((facts.model_type, task))  # signatures the facts cannot show
     if unfit:
         return f"{facts.model_type}: {unfit}"
     rules = _INPUT_RULES.get(family.name, _INPUT_RULES[family.modality])

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from ..core.records import ModelCandidate
-from ..facts import tasks
+from ..facts import curated, tasks
 
 # Tasks served by the same head, so a checkpoint tagged with one can be tested on another.
 SAME_HEAD_TASKS: tuple[frozenset[str], ...] = (
@@ -54,13 +54,8 @@ TRAINED_WITH_HEAD: dict[str, tuple[str, ...]] = {
     # contrastive image-text models (CLIP, SigLIP, ALIGN): the "head" is the base model's two towers
     "zero-shot-image-classification": ("Model",),
 }
-# Types whose `ForPreTraining` class holds the masked-LM head (BERT-style MLM + next-sentence or
-# sentence-order heads), so a checkpoint saved from it can be tested on fill-mask.
-PRETRAINING_HOLDS_MLM = frozenset({"bert", "albert", "mobilebert", "megatron-bert", "ernie", "big_bird", "nezha"})
-# Heads transformers' auto mapping lists beside the task's first class, so the Auto class the generated
-# test loads with picks them by the checkpoint's own architectures (MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING:
-# deit and levit map to (…ForImageClassification, …ForImageClassificationWithTeacher)).
-AUTO_MAPPING_ALTERNATES: dict[str, tuple[str, ...]] = {"image-classification": ("ForImageClassificationWithTeacher",)}
+# Which ForPreTraining classes hold a masked-LM head, and the alternate heads of an auto mapping, are
+# hand-curated facts with a source per row: data/head_facts.json (read through `facts.curated`).
 _HEAD_SUFFIX = re.compile(r"(For[A-Za-z0-9]+|LMHeadModel|Model)$")
 
 
@@ -86,11 +81,11 @@ def same_head_group(tag: str, task: str) -> bool:
 def _heads_that_serve(model_type: str, task: str) -> set[str]:
     head = tasks.head_class(model_type, task)
     suffixes = {head_suffix(head)} if head else set()
-    if task == "fill-mask" and model_type in PRETRAINING_HOLDS_MLM:
+    if task == "fill-mask" and model_type in curated.pretraining_holds_mlm():
         suffixes.add("ForPreTraining")
     if task == "visual-question-answering":  # ViltForQuestionAnswering is saved as ...ForVisualQuestionAnswering too
         suffixes |= {"ForQuestionAnswering", "ForVisualQuestionAnswering"}
-    return suffixes | set(AUTO_MAPPING_ALTERNATES.get(task, ()))
+    return suffixes | set(curated.auto_mapping_alternates().get(task, ()))
 
 
 def trained_with_head(model_type: str, task: str) -> bool:
@@ -98,6 +93,69 @@ def trained_with_head(model_type: str, task: str) -> bool:
     head = tasks.head_class(model_type, task)
     endings = TRAINED_WITH_HEAD.get(task)
     return bool(head and endings and head.endswith(endings) and tasks.default_task(model_type) == task)
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What the fitness rules read about one candidate for one task."""
+
+    model_type: str
+    task: str
+    tag: str | None
+    archs: tuple[str, ...]
+    named: tuple[str, ...]  # the architectures that name a head serving the task
+
+    @property
+    def head(self) -> str | None:
+        return tasks.head_class(self.model_type, self.task)
+
+    @property
+    def tag_agrees(self) -> bool:
+        return bool(self.tag and same_head_group(self.tag, self.task))
+
+
+def _tag_only(e: _Evidence) -> Fitness | None:
+    """Rule for summarization and translation: only a pipeline tag tells (see TAG_ONLY_TASKS)."""
+    if e.task not in TAG_ONLY_TASKS:
+        return None
+    if e.tag_agrees:
+        return Fitness(True, True, f"pipeline tag {e.tag!r}")
+    why = f"pipeline tag {e.tag!r}" if e.tag else "no pipeline tag"
+    return Fitness(False, False, f"{why}: a seq2seq LM has its {e.task} head before fine-tuning, only a tag tells")
+
+
+def _any_checkpoint(e: _Evidence) -> Fitness | None:
+    if e.task not in ANY_CHECKPOINT_TASKS:
+        return None
+    return Fitness(True, e.tag_agrees, f"any {e.model_type} checkpoint holds its encoder")
+
+
+def _named(e: _Evidence) -> Fitness | None:
+    return Fitness(True, True, f"architectures name {e.named[0]}") if e.named else None
+
+
+def _contrary_tag(e: _Evidence) -> Fitness | None:
+    return Fitness(False, False, f"pipeline tag {e.tag!r}, not {e.task!r}") if e.tag and not e.tag_agrees else None
+
+
+def _contrary_archs(e: _Evidence) -> Fitness | None:
+    if not e.archs:
+        return None
+    return Fitness(False, False, f"architectures {', '.join(e.archs)} lack the {e.head or e.task} head")
+
+
+def _tag(e: _Evidence) -> Fitness | None:
+    return Fitness(True, True, f"pipeline tag {e.tag!r}") if e.tag else None
+
+
+def _trained_with(e: _Evidence) -> Fitness | None:
+    if not trained_with_head(e.model_type, e.task):
+        return None
+    return Fitness(True, False, f"every {e.model_type} checkpoint is trained with {e.head}")
+
+
+# The rules of the module docstring, in the order they are tried: the first verdict wins.
+_RULES = (_tag_only, _any_checkpoint, _named, _contrary_tag, _contrary_archs, _tag, _trained_with)
 
 
 def task_fitness(candidate: ModelCandidate, task: str | None, model_type: str | None = None) -> Fitness:
@@ -111,27 +169,13 @@ def task_fitness(candidate: ModelCandidate, task: str | None, model_type: str | 
     if task is None:
         return Fitness(True, False, "no task asked")
     model_type = model_type or candidate.model_type or ""
-    tag, archs = candidate.pipeline_tag, candidate.architectures
     serving = _heads_that_serve(model_type, task)
-    named = [a for a in archs if head_suffix(a) in serving]
-    if task in TAG_ONLY_TASKS:
-        if tag and same_head_group(tag, task):
-            return Fitness(True, True, f"pipeline tag {tag!r}")
-        why = f"pipeline tag {tag!r}" if tag else "no pipeline tag"
-        return Fitness(False, False, f"{why}: a seq2seq LM has its {task} head before fine-tuning, only a tag tells")
-    if task in ANY_CHECKPOINT_TASKS:
-        return Fitness(True, bool(tag and same_head_group(tag, task)), f"any {model_type} checkpoint holds its encoder")
-    if named:
-        return Fitness(True, True, f"architectures name {named[0]}")
-    if tag and not same_head_group(tag, task):
-        return Fitness(False, False, f"pipeline tag {tag!r}, not {task!r}")
-    if archs:
-        head = tasks.head_class(model_type, task) or task
-        return Fitness(False, False, f"architectures {', '.join(archs)} lack the {head} head")
-    if tag:
-        return Fitness(True, True, f"pipeline tag {tag!r}")
-    if trained_with_head(model_type, task):
-        head = tasks.head_class(model_type, task)
-        return Fitness(True, False, f"every {model_type} checkpoint is trained with {head}")
-    head = tasks.head_class(model_type, task) or f"a {task} head"
+    archs = tuple(candidate.architectures)
+    named = tuple(a for a in archs if head_suffix(a) in serving)
+    evidence = _Evidence(model_type, task, candidate.pipeline_tag, archs, named)
+    for rule in _RULES:
+        verdict = rule(evidence)
+        if verdict is not None:
+            return verdict
+    head = evidence.head or f"a {task} head"
     return Fitness(False, False, f"no evidence it carries {head} (no pipeline tag, no architectures)")
