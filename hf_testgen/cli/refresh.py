@@ -123,31 +123,8 @@ def refresh_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace,
         check_outputs([("--summary", args.summary)], [*protected, ("benchmarks.json", settings.benchmarks_path)])
     settings = refresh_settings(settings)
     started = datetime.now(timezone.utc)
-    registry_types = frozenset(read_raw(path, started)["model_types"])
     budget = RequestBudget(args.max_requests or DEFAULT_MAX_REQUESTS)
-    report: RefreshReport | None = None
-    note = ""
-    if args.update_registry:
-        model_types = resolve_model_types(args.model_type, registry_types, every=args.all)
-        stale_note = fresh_enough_note(path, settings, started) if args.if_stale else None
-        if stale_note:
-            note = stale_note
-        else:
-            options = RefreshOptions(
-                limit=args.limit,
-                pages=args.pages or 1,
-                request_delay_s=DEFAULT_REQUEST_DELAY_S if args.request_delay is None else args.request_delay,
-                dry_run=args.dry_run,
-            )
-            report = refresh_registry(
-                path,
-                model_types,
-                settings=settings,
-                options=options,
-                budget=budget,
-                now=started,
-                before_write=lambda early: _write_summary(args.summary, render_summary(early, None)),
-            )
+    report, note = _refresh(args, path, settings, started, budget) if args.update_registry else (None, "")
     verification = None
     if args.verify_registry:
         raw = report.after if report is not None else read_raw(path, started)
@@ -156,6 +133,33 @@ def refresh_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace,
     print(summary, end="")
     _write_summary(args.summary, summary)
     return _exit_code(report, verification)
+
+
+def _refresh(
+    args: argparse.Namespace, path: Path, settings: Settings, started: datetime, budget: RequestBudget
+) -> tuple[RefreshReport | None, str]:
+    """--update-registry: (the refresh's report, "") or, with --if-stale on a fresh registry, (None, why not)."""
+    registry_types = frozenset(read_raw(path, started)["model_types"])
+    model_types = resolve_model_types(args.model_type, registry_types, every=args.all)
+    stale_note = fresh_enough_note(path, settings, started) if args.if_stale else None
+    if stale_note:
+        return None, stale_note
+    options = RefreshOptions(
+        limit=args.limit,
+        pages=args.pages or 1,
+        request_delay_s=DEFAULT_REQUEST_DELAY_S if args.request_delay is None else args.request_delay,
+        dry_run=args.dry_run,
+    )
+    report = refresh_registry(
+        path,
+        model_types,
+        settings=settings,
+        options=options,
+        budget=budget,
+        now=started,
+        before_write=lambda early: _write_summary(args.summary, render_summary(early, None)),
+    )
+    return report, ""
 
 
 def _write_summary(path: Path | None, summary: str) -> None:

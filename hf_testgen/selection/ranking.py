@@ -297,8 +297,9 @@ def rank(
 ) -> list[ModelCandidate]:
     """Candidates best first (see the module docstring for the formula); `exclude_metrics` shows
     what the order would be without some benchmark metrics (--explain)."""
-    bench = (
-        benchmark_scores(
+    bench: dict[str, float] = {}
+    if benchmarks is not None:
+        bench = benchmark_scores(
             candidates,
             benchmarks,
             task=task,
@@ -306,21 +307,12 @@ def rank(
             profile=profile,
             exclude_metrics=exclude_metrics,
         )
-        if benchmarks is not None
-        else {}
-    )
-
     referenced = frozenset(reference_checkpoints()) if candidates else frozenset()
 
     def key(candidate: ModelCandidate) -> tuple[float, bool, float, str]:
         direct = direct_evidence(candidate, task, model_type)  # task_fitness once per candidate, not twice
-        s = score(
-            candidate,
-            now=now,
-            direct=direct,
-            benchmark=bench.get(candidate.model_id, 0.0),
-            reference=candidate.model_id in referenced,
-        )
+        benchmark = bench.get(candidate.model_id, 0.0)
+        s = score(candidate, now=now, direct=direct, benchmark=benchmark, reference=candidate.model_id in referenced)
         size = candidate.size.bytes if candidate.size else math.inf
         return (-round(s, 9), not direct, size, candidate.model_id)
 
