@@ -4,16 +4,19 @@ The facts come from `data/task_map.json` (derived from transformers' auto mappin
 `scripts/build_task_map.py`), never from the spelling of a model type:
 
 - the task must be one of the type's `tasks`;
-- the head class in `classes[task]` tells which Auto class loads it (`Wav2Vec2ForCTC` →
-  `AutoModelForCTC`, `WhisperForConditionalGeneration` → `AutoModelForSpeechSeq2Seq`);
+- the head class in `classes[task]` tells which Auto class loads it, by the task's row of the one
+  task table `data/task_table.json` (`Wav2Vec2ForCTC` → `AutoModelForCTC`,
+  `WhisperForConditionalGeneration` → `AutoModelForSpeechSeq2Seq`);
 - the preprocessor facts (tokenizer / image processor / feature extractor / processor) and
-  `is_encoder_decoder` tell whether the family's template can feed the model.
+  `is_encoder_decoder`, read once into a typed `TypeFacts`, tell whether the family's template can
+  feed the model: `_INPUT_RULES` holds the rules per family or modality, as rows tried in order;
+  the few types whose inputs no fact shows are rows of `unfit_inputs` in `data/head_facts.json`.
 
 A pair that no family fits raises `GenerationError` with the reason; it is listed as unsupported
 by `--list-families`, never given a template that would feed it the wrong input.
 
-Tables live here, next to the code that reads them (timm style): adding a family is adding a row
-and a template.
+The family and input-rule tables live here, next to the code that reads them (timm style): adding a
+family is adding a row and a template.
 """
 
 from __future__ import annotations
