@@ -124,19 +124,16 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-for _path in (REPO_ROOT, REPO_ROOT / "scripts"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+from _common import ROOT as REPO_ROOT
+from hub_pages import PageFacts, load_page_facts
 
-from hub_pages import PageFacts, load_page_facts  # noqa: E402
-
-from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
-from hf_testgen.core.records import SIZE_BOUND_RANK, ModelCandidate, SizeEstimate  # noqa: E402
-from hf_testgen.facts.frameworks import detect_frameworks  # noqa: E402
-from hf_testgen.facts.sizing import TORCH_DTYPE_BYTES as DTYPE_BYTES_OF  # noqa: E402
-from hf_testgen.facts.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name  # noqa: E402
-from hf_testgen.selection.fitness import head_suffix, same_head_group  # noqa: E402
+from hf_testgen.core.files import atomic_write_text  # the one atomic writer of the project
+from hf_testgen.core.ids import is_test_model_id
+from hf_testgen.core.records import SIZE_BOUND_RANK, ModelCandidate, SizeEstimate
+from hf_testgen.facts.frameworks import detect_frameworks
+from hf_testgen.facts.sizing import TORCH_DTYPE_BYTES as DTYPE_BYTES_OF
+from hf_testgen.facts.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name
+from hf_testgen.selection.fitness import head_suffix, same_head_group
 
 GENERATED_BY = "scripts/build_registry.py"
 SCHEMA_VERSION = 1
@@ -167,7 +164,6 @@ TIMM_TABLES_DATE = "2024-09"
 
 _QUANTISED_ID = re.compile(r"gguf|awq|gptq|-4bit|-8bit|mlx|onnx|fp8|int4|int8|bnb|exl2|-quant", re.IGNORECASE)
 _QUANTISED_FORMATS = frozenset({"awq", "gptq", "mlx", "autoround"})
-_TEST_REPO = re.compile(r"tiny-random|-internal-testing/|-testing$|unit-test", re.IGNORECASE)
 
 # Ids that pass the token rule but are known not to be Hub repos.
 KNOWN_BAD_DOCSTRING_IDS: dict[str, str] = {
@@ -312,10 +308,6 @@ def repo_name(model_id: str) -> str:
     return model_id.rsplit("/", 1)[-1]
 
 
-def is_test_repo(model_id: str) -> bool:
-    return bool(_TEST_REPO.search(model_id))
-
-
 # ---------------------------------------------------------------- a. recorded model_info replies
 
 
@@ -373,7 +365,7 @@ def bytes_per_param_by_type(hub: Iterable[ModelCandidate]) -> dict[str, tuple[in
 
 def llmfit_skip_reason(item: dict[str, Any]) -> str | None:
     model_id = item["name"]
-    if is_test_repo(model_id):
+    if is_test_model_id(model_id):
         return "b: test repo"
     if _QUANTISED_ID.search(model_id) or (item.get("format") or "") in _QUANTISED_FORMATS:
         return "b: quantised or converted repo"

@@ -8,9 +8,7 @@ import re
 from typing import Any
 
 from reference_values import (
-    FIXTURE_WORDS,
     FLOAT32_WORDS,
-    HUB_ID_RE,
     MAX_VALUES,
     PIPELINE_OPTIONS,
     SAFE_LOAD_KWARGS,
@@ -33,6 +31,8 @@ from reference_values import (
     numbers,
 )
 
+from hf_testgen.core.ids import is_hub_id, is_test_model_id, is_tiny_name
+
 
 class Builders:
     """Mixed into Evaluator, which provides value(), args(), kwargs(), input_value() and the module's names."""
@@ -46,7 +46,7 @@ class Builders:
         if "model" not in keywords:
             raise Unknown("pipeline without a model")
         checkpoint = self.string(keywords.pop("model"), scope)
-        if not HUB_ID_RE.fullmatch(checkpoint) or any(word in checkpoint.lower() for word in FIXTURE_WORDS):
+        if not is_hub_id(checkpoint) or is_test_model_id(checkpoint):
             raise Unknown("pipeline checkpoint")
         init = []
         for name, value in sorted(keywords.items()):
@@ -182,9 +182,9 @@ class Builders:
         if len(node.args) != 1:
             raise Unknown("from_pretrained arguments")
         checkpoint = self.string(node.args[0], scope)
-        if not isinstance(checkpoint, str) or not HUB_ID_RE.fullmatch(checkpoint):
+        if not is_hub_id(checkpoint):
             raise Unknown("checkpoint")
-        if any(word in checkpoint.lower() for word in FIXTURE_WORDS) or checkpoint.split("/")[-1].startswith("tiny"):
+        if is_test_model_id(checkpoint) or is_tiny_name(checkpoint):
             raise Unknown("fixture checkpoint")  # tiny-random-x; a real model's tiny size (whisper-tiny) stays
         if any(word in cls for word in ("Tokenizer", "Processor", "FeatureExtractor")):
             # its loading options (use_fast=False, padding_side="left", src_lang=...) change the encoding: kept

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .errors import ResultsFormatError
+from .ids import validate_model_id
 from .outside import OutsideValueError, loads, number, parse_datetime
-from .records import validate_model_id, validate_model_type
+from .records import validate_model_type
 
 REQUIRED_TEXT = ("model_type", "model_id", "device")
 REQUIRED_SECONDS = ("load_seconds", "inference_seconds")
