@@ -14,14 +14,17 @@ The rule. A script runs as `python scripts/NAME.py` from a checkout where the pa
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
 FACTS = SCRIPTS / "facts"
 TESTS = ROOT / "tests"
 PACKAGE_DATA = ROOT / "hf_testgen" / "data"
+CURATED = SCRIPTS / "curated"  # hand-curated inputs, each entry with its reason
 
 
 def check_package() -> None:
@@ -36,6 +39,19 @@ def check_package() -> None:
             f"{Path(sys.argv[0]).name}: hf_testgen is imported from {where}, not from this checkout ({ROOT}): "
             f"run `pip install -e .` in {ROOT} (or use that checkout's scripts)"
         )
+
+
+def curated(name: str, section: str, *, folder: Path = CURATED) -> dict[str, dict[str, Any]]:
+    """The entries of one section of scripts/curated/NAME.json (in `folder`); each must say why it is there.
+
+    Raises:
+        ValueError: an entry without a non-empty "why" (the message names it).
+    """
+    entries = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))[section]["entries"]
+    unexplained = [key for key, entry in entries.items() if not str(entry.get("why") or "").strip()]
+    if unexplained:
+        raise ValueError(f"scripts/curated/{name}.json {section}: {unexplained[0]!r} says no 'why'")
+    return entries
 
 
 def use_test_helpers() -> None:
