@@ -4,6 +4,7 @@ writes it, the merge and the coverage matrix read it back, and both sides agree 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import torch
@@ -55,14 +56,16 @@ def test_every_key_the_record_writes_is_one_the_reader_reads():
     assert set(WRITTEN_KEYS) == read and len(WRITTEN_KEYS) == len(read)
 
 
-def test_a_line_written_before_the_record_reads_back_and_writes_byte_identical():
+def test_a_line_written_before_the_record_reads_back_and_writes_the_same_values():
     line = ResultLine.from_line(PLUGIN_LINE_BEFORE.rstrip("\n"), "r.jsonl:1")
     assert line.extra == {} and (line.semantic, line.load_seconds, line.peak_memory_mb) == ("passed", 1.2346, 812.3)
-    assert line.to_line() == PLUGIN_LINE_BEFORE
+    assert (line.gpu_name, line.date) == (None, None)  # older plugins recorded neither
+    assert json.loads(line.to_line()) == {**json.loads(PLUGIN_LINE_BEFORE), "gpu_name": None, "date": None}
 
 
 def test_unknown_keys_survive_a_round_trip():
-    text = json.dumps({**json.loads(PLUGIN_LINE_BEFORE), "new_key": [1, 2]}, sort_keys=True)
+    row = {**json.loads(PLUGIN_LINE_BEFORE), "gpu_name": None, "date": "2026-12-03T15:16:00Z", "new_key": [1, 2]}
+    text = json.dumps(row, sort_keys=True)
     line = ResultLine.from_line(text, "r.jsonl:1")
     assert line.extra == {"new_key": [1, 2]} and line.to_line() == text + "\n"
 
@@ -87,10 +90,29 @@ def test_the_plugin_writes_the_record_the_merge_reads(tmp_path):
                                                                                    "cpu", "float32")  # fmt: skip
     assert (line.load_seconds, line.inference_seconds, line.peak_memory_mb) == (1.2346, 0.0123, 812.3)
     assert line.versions["torch"] == torch.__version__ and line.semantic == "passed"
-    report = merge_results_files(tmp_path / "benchmarks.json", [results], today="2026-12-03")
+    assert line.gpu_name is None and '"gpu_name": null' in text  # cpu: no GPU, said so
+    written = datetime.strptime(line.date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert abs(datetime.now(timezone.utc) - written) < timedelta(hours=1)  # UTC, when the line was written
+    report = merge_results_files(tmp_path / "benchmarks.json", [results], today="2099-01-01")
     assert (report.lines, report.new_samples) == (1, 1)
     (entry,) = json.loads((tmp_path / "benchmarks.json").read_text())["measured"]["org/bert"]
     assert (entry["hardware"], entry["load_seconds"], entry["peak_memory_mb"]) == ("cpu", 1.2346, 812.3)
+    assert entry["date"] == entry["samples"][0]["date"] == line.date  # the run's date, not the merge's
+
+
+def test_a_cuda_line_merges_under_its_gpu_name_and_date_and_an_older_one_under_the_merge_day(tmp_path):
+    cuda = ResultLine(
+        model_type="bert", model_id="org/bert", device="cuda", task="fill-mask", revision=SHA, dtype="float32",
+        gpu_name="NVIDIA H200", load_seconds=0.5, inference_seconds=0.01, date="2026-11-30T08:00:00Z",
+    )  # fmt: skip
+    results = tmp_path / "results.jsonl"
+    results.write_text(cuda.to_line() + json.dumps({**json.loads(PLUGIN_LINE_BEFORE), "device": "cuda"}) + "\n")
+    merge_results_files(tmp_path / "benchmarks.json", [results], today="2026-12-03")
+    entries = json.loads((tmp_path / "benchmarks.json").read_text())["measured"]["org/bert"]
+    assert {(e["hardware"], e["gpu_name"], e["date"]) for e in entries} == {
+        ("cuda:NVIDIA H200", "NVIDIA H200", "2026-11-30T08:00:00Z"),
+        ("cuda:unknown GPU", None, "2026-12-03"),  # an older line: no name, dated by the merge
+    }
 
 
 @pytest.mark.parametrize("missing", [*REQUIRED_TEXT, *REQUIRED_SECONDS])

@@ -7,8 +7,9 @@ object with sorted keys, and every written key is present (None as null). Unknow
 `extra`, so the writer can grow without breaking the readers; a line that is not a JSON object, or
 lacks a required key, is an error naming file:line. Values from outside are checked, not trusted:
 ids follow the Hub's grammar (a `model_id` of `../../../etc/passwd` is refused), times are finite
-and bounded, text is bounded, dates are ISO dates. Older lines (no verdicts, no dtype, no GPU
-name, no date) read back with those fields None.
+and bounded, text is bounded, dates are ISO dates. The plugin records the GPU's name on cuda and
+the UTC date and time it wrote the line; older lines (no verdicts, no dtype, no GPU name, no date)
+read back with those fields None.
 
 Here, not in `testing` or `suite`, because both layers read and write the same line (core is the
 one layer both may import).
@@ -47,8 +48,6 @@ OPTIONAL_TEXT = (
 )
 OPTIONAL_NUMBERS = ("peak_memory_mb", "max_device_diff")
 VERSION_KEYS = ("hf_testgen", "python", "torch", "transformers")
-# The keys the plugin writes; gpu_name and date only when it knows them (older lines lack them).
-UNWRITTEN_WHEN_NONE = ("gpu_name", "date")
 MAX_LINE_CHARS = 1_000_000  # a line is ~500 bytes; a goldens-sized line is still far below this
 MAX_TEXT_CHARS = 300  # a device, dtype, verdict or GPU name
 MAX_SECONDS = 1e7  # 115 days: a larger time is corrupt and would swamp every sum and median
@@ -67,7 +66,7 @@ class ResultLine:
     task: str | None = None
     revision: str | None = None
     dtype: str | None = None
-    gpu_name: str | None = None
+    gpu_name: str | None = None  # torch.cuda.get_device_name() on cuda; None elsewhere and in older lines
     # --- the measurements
     load_seconds: float = 0.0
     inference_seconds: float = 0.0
@@ -83,7 +82,7 @@ class ResultLine:
     transformers: str | None = None
     hf_testgen: str | None = None
     python: str | None = None
-    date: str | None = None  # when the writer says; the merge stamps lines that do not
+    date: str | None = None  # when the plugin wrote it (UTC, "2026-12-03T15:16:00Z"); the merge stamps older lines
     # --- where it came from (not written)
     digest: str = ""  # of the line's canonical JSON: the same run merged twice counts once
     place: str = ""  # "file:line", for messages
@@ -102,12 +101,7 @@ class ResultLine:
 
     def to_row(self) -> dict[str, Any]:
         """The line's JSON object: every written field (None as null), then the unknown keys it was read with."""
-        row = {
-            name: getattr(self, name)
-            for name in WRITTEN_KEYS
-            if name not in UNWRITTEN_WHEN_NONE or getattr(self, name) is not None
-        }
-        return {**self.extra, **row}
+        return {**self.extra, **{name: getattr(self, name) for name in WRITTEN_KEYS}}
 
     def to_line(self) -> str:
         """The line as the plugin appends it: one JSON object, sorted keys, and a newline."""

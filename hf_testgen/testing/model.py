@@ -12,6 +12,7 @@ import json
 import platform
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -361,4 +362,6 @@ class ModelUnderTest:
             transformers=loaded.transformers.__version__,
             hf_testgen=__version__,
             python=platform.python_version(),
+            gpu_name=loaded.torch.cuda.get_device_name() if record.device == "cuda" else None,
+            date=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
