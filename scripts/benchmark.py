@@ -41,8 +41,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from _common import ROOT, use_test_helpers
+
+use_test_helpers()  # the local Hub server, the fixtures and the tiny suite of tests/
 
 
 def percentile(values: list[float], fraction: float) -> float:

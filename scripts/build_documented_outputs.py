@@ -23,11 +23,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from _common import ROOT as REPO_ROOT
 
-from hf_testgen.core.files import atomic_write_text  # noqa: E402
+from hf_testgen.core.files import atomic_write_text
 
 FACTS = REPO_ROOT / "scripts" / "facts" / "transformers_checkpoints.json"
 OUTPUT = REPO_ROOT / "hf_testgen" / "data" / "documented_outputs.json"

@@ -124,19 +124,17 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-for _path in (REPO_ROOT, REPO_ROOT / "scripts"):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+from _common import ROOT as REPO_ROOT
+from _common import curated
+from hub_pages import PageFacts, load_page_facts
 
-from hub_pages import PageFacts, load_page_facts  # noqa: E402
-
-from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
-from hf_testgen.core.records import SIZE_BOUND_RANK, ModelCandidate, SizeEstimate  # noqa: E402
-from hf_testgen.facts.frameworks import detect_frameworks  # noqa: E402
-from hf_testgen.facts.sizing import TORCH_DTYPE_BYTES as DTYPE_BYTES_OF  # noqa: E402
-from hf_testgen.facts.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name  # noqa: E402
-from hf_testgen.selection.fitness import head_suffix, same_head_group  # noqa: E402
+from hf_testgen.core.files import atomic_write_text  # the one atomic writer of the project
+from hf_testgen.core.ids import is_test_model_id
+from hf_testgen.core.records import SIZE_BOUND_RANK, ModelCandidate, SizeEstimate
+from hf_testgen.facts.frameworks import detect_frameworks
+from hf_testgen.facts.sizing import TORCH_DTYPE_BYTES as DTYPE_BYTES_OF
+from hf_testgen.facts.sizing import estimate_candidate_size, estimate_model_size, parameters_from_name
+from hf_testgen.selection.fitness import head_suffix, same_head_group
 
 GENERATED_BY = "scripts/build_registry.py"
 SCHEMA_VERSION = 1
@@ -167,35 +165,15 @@ TIMM_TABLES_DATE = "2024-09"
 
 _QUANTISED_ID = re.compile(r"gguf|awq|gptq|-4bit|-8bit|mlx|onnx|fp8|int4|int8|bnb|exl2|-quant", re.IGNORECASE)
 _QUANTISED_FORMATS = frozenset({"awq", "gptq", "mlx", "autoround"})
-_TEST_REPO = re.compile(r"tiny-random|-internal-testing/|-testing$|unit-test", re.IGNORECASE)
 
-# Ids that pass the token rule but are known not to be Hub repos.
+# Hand-curated (scripts/curated/registry.json, each with its reason): ids known not to be Hub repos, and head
+# evidence from documentation that the checkpoint does not bear out, with what replaces it.
 KNOWN_BAD_DOCSTRING_IDS: dict[str, str] = {
-    "google/distilbert-base-uncased": (
-        "not a Hub repo (its config.json answers 401, as public notes on the transformers 5 "
-        "docstring record); the checkpoint is distilbert/distilbert-base-uncased"
-    ),
-    "google/dinov2-base-patch16-224": (
-        "named by the Dinov2 config docstring only; no stored Hub page, Hub reply or test names it "
-        "(the DINOv2 checkpoints are facebook/dinov2-*)"
-    ),
-    "arcee-ai/model-id": "a placeholder in a docstring example, not a repository",
-    # Not a bad id, but no speech-recognition checkpoint: the SpeechEncoderDecoderModel docstring shows it
-    # translating English speech to German, so an English transcript check could never pass on it.
-    "facebook/wav2vec2-xls-r-300m-en-to-15": "a speech translation model (English speech to 15 languages), not ASR",
+    model_id: entry["why"] for model_id, entry in curated("registry", "known_bad_docstring_ids").items()
 }
-
-# Head evidence mined from documentation that the checkpoint does not bear out, and what replaces it.
 ARCHITECTURE_CORRECTIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "facebook/deit-base-distilled-patch16-224": (
-        ("DeiTForImageClassificationWithTeacher",),
-        "the DeiTForImageClassification docstring example loads it into a newly initialised head; the "
-        "checkpoint holds the distilled (with-teacher) classifier",
-    ),
-    "LGAI-EXAONE/EXAONE-3.0-7.8B-Instruct": (
-        (),
-        "a docstring credits it with LlamaForCausalLM; its own config is EXAONE's, not Llama's",
-    ),
+    model_id: (tuple(entry["architectures"]), entry["why"])
+    for model_id, entry in curated("registry", "architecture_corrections").items()
 }
 
 # Which tiny model stands for a type: the first suffix some class of the type ends with
@@ -206,8 +184,10 @@ TINY_CLASS_PREFERENCE: tuple[str, ...] = (
     "ForSemanticSegmentation", "ForUniversalSegmentation", "ForInstanceSegmentation",
     "ForQuestionAnswering", "ForSequenceClassification", "Model",
 )  # fmt: skip
-# Types whose main task is not the first match above (segformer is a segmentation model).
-TINY_CLASS_OVERRIDES: dict[str, str] = {"segformer": "SegformerForSemanticSegmentation"}
+# Types whose main task is not the first match above (scripts/curated/registry.json: segformer).
+TINY_CLASS_OVERRIDES: dict[str, str] = {
+    model_type: entry["class"] for model_type, entry in curated("registry", "tiny_class_overrides").items()
+}
 
 # timm size bands (millions of parameters) and how many to take from each.
 TIMM_BANDS: tuple[tuple[float, float], ...] = ((0, 5), (5, 25), (25, 100), (100, float("inf")))
@@ -215,64 +195,11 @@ TIMM_PER_BAND = 9
 TIMM_SMALLEST = 4
 TIMM_ALWAYS = ("resnet50.a1_in1k",)  # the static default of timm_wrapper
 
-# The curated static default per covered type: small, ungated, widely used, and present among
-# the derived rows (asserted). Order of preference when several fit: exact size (source a) over
-# estimated, base checkpoints over fine-tunes.
+# The curated static default per covered type (scripts/curated/registry.json, each with its reason): small,
+# ungated, widely used, and present among the derived rows (asserted). Order of preference when several fit:
+# exact size (source a) over estimated, base checkpoints over fine-tunes.
 STATIC_DEFAULTS: dict[str, str] = {
-    "bert": "google-bert/bert-base-uncased",
-    "roberta": "FacebookAI/roberta-base",
-    # The config docstring's google/distilbert-base-uncased is not a repo; this one is recorded.
-    "distilbert": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
-    "albert": "albert/albert-base-v2",  # base, not the docstring's xxlarge
-    "electra": "google/electra-small-discriminator",
-    # xlm-roberta's docstrings name XLM / RoBERTa checkpoints, so no base checkpoint is in the
-    # data; every llmfit xlm-roberta model is an embedder, and this is by far the most downloaded.
-    "xlm-roberta": "intfloat/multilingual-e5-large",
-    "deberta": "microsoft/deberta-base",
-    "gpt2": "openai-community/gpt2",
-    "gptj": "EleutherAI/gpt-j-6B",  # the only full-size gptj checkpoint in the data
-    "gpt_neo": "EleutherAI/gpt-neo-125m",
-    "gpt_neox": "EleutherAI/pythia-160m",
-    # meta-llama repos are gated (recorded replies say "manual"); dphn/dolphin-2.9.1-yi-1.5-34b
-    # has more downloads but 34B params. TinyLlama is the most-downloaded ungated llama under 2B.
-    "llama": "TinyLlama/TinyLlama-1.1B-Chat-v1.0",
-    # Every mistral-type model is ~7B; zephyr is the one whose ungated status is recorded.
-    "mistral": "HuggingFaceH4/zephyr-7b-beta",
-    "opt": "facebook/opt-125m",
-    "bloom": "bigscience/bloom-560m",
-    "phi": "microsoft/phi-1_5",  # 1.4B, smaller than phi-2
-    "qwen2": "Qwen/Qwen2.5-0.5B-Instruct",
-    "t5": "google-t5/t5-small",
-    "mt5": "google/mt5-small",
-    "bart": "facebook/bart-base",
-    "mbart": "facebook/mbart-large-50-many-to-many-mmt",  # recorded (exact size)
-    "pegasus": "google/pegasus-xsum",
-    "marian": "Helsinki-NLP/opus-mt-en-de",
-    "vit": "google/vit-base-patch16-224",
-    "deit": "facebook/deit-base-distilled-patch16-224",
-    "convnext": "facebook/convnext-tiny-224",
-    "resnet": "microsoft/resnet-50",
-    "swin": "microsoft/swin-tiny-patch4-window7-224",
-    "beit": "microsoft/beit-base-patch16-224",  # fine-tuned classifier, not the pt22k checkpoint
-    "detr": "facebook/detr-resnet-50",
-    "yolos": "hustvl/yolos-tiny",
-    # The config docstring names an unrelated 36B model; the model docstring names this one.
-    "segformer": "nvidia/segformer-b0-finetuned-ade-512-512",
-    "mask2former": "facebook/mask2former-swin-small-coco-instance",
-    "maskformer": "facebook/maskformer-swin-base-ade",
-    "whisper": "openai/whisper-tiny",
-    "wav2vec2": "facebook/wav2vec2-base-960h",
-    "hubert": "facebook/hubert-base-ls960",
-    "audio-spectrogram-transformer": "MIT/ast-finetuned-audioset-10-10-0.4593",
-    "clip": "openai/clip-vit-base-patch32",
-    "siglip": "google/siglip-base-patch16-224",
-    "blip": "Salesforce/blip-image-captioning-base",
-    "blip-2": "Salesforce/blip2-opt-2.7b",
-    "vilt": "dandelin/vilt-b32-finetuned-vqa",
-    "git": "microsoft/git-base",
-    # 0.5B and ungated; llava-1.5-7b has more downloads but is 14x larger.
-    "llava": "llava-hf/llava-interleave-qwen-0.5b-hf",
-    "timm_wrapper": "timm/resnet50.a1_in1k",
+    model_type: entry["id"] for model_type, entry in curated("registry", "static_defaults").items()
 }
 
 
@@ -310,10 +237,6 @@ def owner(model_id: str) -> str:
 
 def repo_name(model_id: str) -> str:
     return model_id.rsplit("/", 1)[-1]
-
-
-def is_test_repo(model_id: str) -> bool:
-    return bool(_TEST_REPO.search(model_id))
 
 
 # ---------------------------------------------------------------- a. recorded model_info replies
@@ -373,7 +296,7 @@ def bytes_per_param_by_type(hub: Iterable[ModelCandidate]) -> dict[str, tuple[in
 
 def llmfit_skip_reason(item: dict[str, Any]) -> str | None:
     model_id = item["name"]
-    if is_test_repo(model_id):
+    if is_test_model_id(model_id):
         return "b: test repo"
     if _QUANTISED_ID.search(model_id) or (item.get("format") or "") in _QUANTISED_FORMATS:
         return "b: quantised or converted repo"

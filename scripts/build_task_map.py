@@ -22,8 +22,9 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
+import _common  # noqa: F401  (checks that hf_testgen is this checkout's)
+
+from hf_testgen.core.files import atomic_write_text  # the one atomic writer of the project
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "hf_testgen" / "data" / "task_map.json"
 

@@ -20,11 +20,9 @@ import re
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from _common import ROOT as REPO_ROOT
 
-from hf_testgen.core.files import atomic_write_text  # noqa: E402
+from hf_testgen.core.files import atomic_write_text
 
 DEFAULT_SUMMARY = REPO_ROOT.parent / "shared" / "data" / "transformers_tiny_model_summary.json"
 OUTPUT = REPO_ROOT / "hf_testgen" / "data" / "tiny_models.json"

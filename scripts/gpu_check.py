@@ -34,7 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import use_test_helpers
+
 DEFAULT_TYPES = ("bert", "vit", "whisper")  # text, vision, speech
 RUN_TIMEOUT_S = 900
 MINILM_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -108,7 +109,7 @@ def count_all(output: str, outcome: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+    use_test_helpers()  # the local Hub server and the tiny models of tests/
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     cuda = print_versions()
     if args.device == "cuda" and not cuda:

@@ -35,12 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from _common import ROOT as REPO_ROOT
 
-from hf_testgen.core.records import Framework, SizeEstimate  # noqa: E402
-from hf_testgen.facts.sizing import WEIGHT_FORMATS  # noqa: E402
+from hf_testgen.core.records import Framework, SizeEstimate
+from hf_testgen.facts.sizing import WEIGHT_FORMATS
 
 FACTS_DIR = REPO_ROOT / "scripts" / "facts" / "hub_pages"
 SOURCE_PREFIX = "huggingface.co page copy"

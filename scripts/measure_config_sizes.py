@@ -34,9 +34,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
+from _common import ROOT
+
+from hf_testgen.core.files import atomic_write_text  # the one atomic writer of the project
 
 TASK_MAP = ROOT / "hf_testgen" / "data" / "task_map.json"
 DEFAULT_OUT = ROOT / "scripts" / "facts" / "config_sizes.json"

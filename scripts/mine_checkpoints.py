@@ -41,7 +41,6 @@ import importlib.util
 import io
 import json
 import re
-import sys
 import tokenize
 import zipfile
 from collections import defaultdict
@@ -50,10 +49,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the one atomic writer of the project)
+from _common import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+from hf_testgen.core.files import atomic_write_text  # the one atomic writer of the project
+from hf_testgen.core.ids import is_hub_id as is_repo_id
+
 DEFAULT_OUTPUT = ROOT / "scripts" / "facts" / "transformers_checkpoints.json"
 DEFAULT_TASK_MAP = ROOT / "hf_testgen" / "data" / "task_map.json"
 SCHEMA_VERSION = 1
@@ -69,23 +69,21 @@ EVIDENCE_LEVELS = (  # strongest first
 
 # --- Hub id filter ---------------------------------------------------------------------------------
 
-HUB_ID_RE = re.compile(r"[\w.\-]{1,96}(/[\w.\-]{1,96})?")
 PLACEHOLDER_OWNERS = {"username", "user", "your-username", "path", "my-org", "org", "organization", "<fill>"}
 PLACEHOLDER_PARTS = ("<", ">", "{", "}", "path/to", "your-", "your_", "my-model", "my_model", "fill")
 PLACEHOLDER_NAMES = {"tba", "tbd", "todo", "xxx", "model", "checkpoint", "not_yet_released", "not-yet-released"}
 
 
 def is_hub_id(candidate: str) -> bool:
-    """True when `candidate` looks like a Hub repo id (``owner/name`` or a legacy bare name), not a placeholder."""
-    if not isinstance(candidate, str) or not HUB_ID_RE.fullmatch(candidate):
-        return False
-    if "--" in candidate or ".." in candidate or candidate.endswith(".git"):
+    """True when `candidate` is a Hub repo id (the package's grammar, ``owner/name`` or a legacy bare name) and
+    not a placeholder of the docs (``username/my-model``)."""
+    if not is_repo_id(candidate):
         return False
     lowered = candidate.lower()
     if lowered.startswith("papers/") or any(part in lowered for part in PLACEHOLDER_PARTS):
         return False
     parts = candidate.split("/")
-    if any(part[0] in ".-" or part.lower() in PLACEHOLDER_NAMES for part in parts):
+    if any(part.lower() in PLACEHOLDER_NAMES for part in parts):
         return False
     if len(parts) == 1 and "_" in candidate:  # legacy bare Hub names never had underscores (``gpt_bigcode``)
         return False

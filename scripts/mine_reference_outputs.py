@@ -65,13 +65,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
-from reference_evaluator import Evaluator  # noqa: E402
-from reference_records import MethodMiner  # noqa: E402
-from reference_values import SHIPPED_IMAGES, Property, Scope  # noqa: E402
+from _common import ROOT
+from reference_evaluator import Evaluator
+from reference_records import MethodMiner
+from reference_values import SHIPPED_IMAGES, Property, Scope
 
-from hf_testgen.core.files import atomic_write_text  # noqa: E402
+from hf_testgen.core.files import atomic_write_text
 
 DEFAULT_OUTPUT = ROOT / "hf_testgen" / "data" / "reference_outputs.json"
 REGISTRY = ROOT / "model_registry.json"

@@ -63,9 +63,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from hf_testgen.core.files import atomic_write_text  # noqa: E402  (the project's one atomic writer)
+from _common import ROOT
+
+from hf_testgen.core.files import atomic_write_text  # the project's one atomic writer
+from hf_testgen.core.ids import is_hub_id, is_test_model_id, is_tiny_name
 
 DEFAULT_OUTPUT = ROOT / "scripts" / "facts" / "transformers_test_checkpoints.json"
 DEFAULT_TASK_MAP = ROOT / "hf_testgen" / "data" / "task_map.json"
@@ -75,33 +76,14 @@ TEST_FILE_RE = re.compile(r"tests/models/([^/]+)/test_modeling_(?!tf_|flax_)[^/]
 MAX_VALUES = 64  # cap on the strings one expression may resolve to (f-string products, loops)
 MAX_DEPTH = 8
 
-# --- Hub id filter ---------------------------------------------------------------------------------
-
-HUB_ID_RE = re.compile(r"[\w.\-]{1,96}(/[\w.\-]{1,96})?")
-FIXTURE_SUBSTRINGS = ("random", "dummy")
-FIXTURE_WORD_RE = re.compile(r"(?:^|[-_/.])test", re.IGNORECASE)  # test, tests, testing...; not "latest"
-TINY_FIXTURE_RE = re.compile(r"(?:^|/)tiny(?:[-_.]|$)", re.IGNORECASE)  # tiny-random-x, owner/tiny-mimo...
-
-
-def is_hub_id(candidate: str) -> bool:
-    """True when `candidate` looks like a Hub repo id (``owner/name`` or a legacy bare name)."""
-    if not HUB_ID_RE.fullmatch(candidate) or "--" in candidate or ".." in candidate:
-        return False
-    return not (candidate.endswith(".git") or candidate.startswith((".", "-")) or candidate.endswith("/"))
+# --- Hub id filter: the package's rules (hf_testgen/core/ids.py) ------------------------------------
 
 
 def is_fixture(checkpoint: str, *, any_tiny: bool = False) -> bool:
-    """True for test fixtures rather than real models.
-
-    Fixtures: ``hf-internal-testing/*``, ids with ``random`` / ``dummy`` in them or a part starting with ``test``,
+    """True for test fixtures rather than real models: the package's test checkpoints (`is_test_model_id`)
     and names starting with ``tiny``. A ``tiny`` size variant (``facebook/hiera-tiny-224-in1k-hf``,
     ``openai/whisper-tiny``, ``asapp/sew-tiny-100k``) is a real trained model and stays, unless `any_tiny`."""
-    lowered = checkpoint.lower()
-    if lowered.startswith("hf-internal-testing/"):
-        return True
-    if any(part in lowered for part in FIXTURE_SUBSTRINGS) or FIXTURE_WORD_RE.search(lowered):
-        return True
-    return "tiny" in lowered if any_tiny else bool(TINY_FIXTURE_RE.search(lowered))
+    return is_test_model_id(checkpoint) or is_tiny_name(checkpoint, anywhere=any_tiny)
 
 
 # --- git access ------------------------------------------------------------------------------------

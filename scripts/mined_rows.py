@@ -44,6 +44,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from _common import curated
+
 from hf_testgen.core.records import ModelCandidate, SizeEstimate, validate_model_id
 from hf_testgen.facts.sizing import SIZE_WORDS, estimate_model_size, parameters_from_name, size_word
 
@@ -95,8 +97,10 @@ def matches_type(model_id: str, model_type: str, config_class: str | None) -> bo
     )
 
 
-# Families published under a name other than their type's.
-TYPE_NAME_ALIASES: dict[str, tuple[str, ...]] = {"marian": ("opusmt",), "gpt_neox": ("pythia",), "gptj": ("gptj",)}
+# Families published under a name other than their type's (scripts/curated/registry.json, each with its reason).
+TYPE_NAME_ALIASES: dict[str, tuple[str, ...]] = {
+    model_type: tuple(entry["aliases"]) for model_type, entry in curated("registry", "type_name_aliases").items()
+}
 
 
 def names_another_type(model_id: str, model_type: str, known_types: frozenset[str]) -> bool:

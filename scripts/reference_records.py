@@ -6,31 +6,11 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+import reference_values as rv  # the evaluator's values, constants and helpers
 from reference_evaluator import Evaluator
-from reference_values import (
-    ALLCLOSE_DEFAULT,
-    ASSERT_CLOSE_DEFAULT,
-    MAX_VALUES,
-    Decoded,
-    Encoding,
-    Expected,
-    Forward,
-    Full,
-    Generate,
-    Image,
-    Inputs,
-    Model,
-    NotEqual,
-    Pipeline,
-    Scope,
-    Tensor,
-    Unknown,
-    flat,
-    numbers,
-)
 
 # --- statements ------------------------------------------------------------------------------------
-CLOSE_FUNCS = {"torch.testing.assert_close": ASSERT_CLOSE_DEFAULT, "torch.allclose": ALLCLOSE_DEFAULT}
+CLOSE_FUNCS = {"torch.testing.assert_close": rv.ASSERT_CLOSE_DEFAULT, "torch.allclose": rv.ALLCLOSE_DEFAULT}
 COMPARE = {"torch.testing.assert_close": "assert_close", "torch.allclose": "allclose"}  # allclose broadcasts
 EQUAL_METHODS = ("assertEqual", "assertListEqual", "assertEquals")
 
@@ -41,11 +21,11 @@ class MethodMiner:
         self.source = source
         self.cases: list[dict[str, Any]] = []
 
-    def run(self, body: list[ast.stmt], scope: Scope) -> None:
+    def run(self, body: list[ast.stmt], scope: rv.Scope) -> None:
         for statement in body:
             self.statement(statement, scope)
 
-    def statement(self, node: ast.stmt, scope: Scope) -> None:
+    def statement(self, node: ast.stmt, scope: rv.Scope) -> None:
         if isinstance(node, ast.With):
             self.run(node.body, scope)
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -57,15 +37,15 @@ class MethodMiner:
         else:
             self.taint(node, scope)
 
-    def assign(self, name: str, value: ast.AST, scope: Scope) -> None:
+    def assign(self, name: str, value: ast.AST, scope: rv.Scope) -> None:
         try:
             scope.names[name] = self.evaluator.value(value, scope)
             scope.tainted.discard(name)
-        except Unknown:
+        except rv.Unknown:
             scope.names.pop(name, None)
             scope.tainted.add(name)
 
-    def taint(self, node: ast.AST, scope: Scope) -> None:
+    def taint(self, node: ast.AST, scope: rv.Scope) -> None:
         """Every name a statement we do not follow touches becomes unknown (and every model, on a seed)."""
         for child in ast.walk(node):
             if isinstance(child, ast.Name):
@@ -73,7 +53,7 @@ class MethodMiner:
             if isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name) and child.value.id == "self":
                 scope.tainted.add(child.attr)
 
-    def check(self, node: ast.stmt, scope: Scope) -> None:
+    def check(self, node: ast.stmt, scope: rv.Scope) -> None:
         call = node.test if isinstance(node, ast.Assert) else node.value
         if isinstance(call, ast.Call) and ast.unparse(call.func) in ("self.assertTrue",) and call.args:
             call = call.args[0]
@@ -88,34 +68,34 @@ class MethodMiner:
             if (
                 isinstance(call.func, ast.Attribute)
                 and call.func.attr in ("to", "eval", "cpu")
-                and isinstance(scope.names.get(ast.unparse(call.func.value)), Model)
+                and isinstance(scope.names.get(ast.unparse(call.func.value)), rv.Model)
             ):
                 return  # model.to(torch_device), model.eval(): where and how it runs, not what it computes
             self.taint(node, scope)  # a call that may change a model (set_seed, model.config...)
         elif isinstance(call, ast.Compare) and len(call.ops) == 1 and isinstance(call.ops[0], ast.Eq):
             self.equal(call.left, call.comparators[0], scope)
 
-    def close(self, call: ast.Call, function: str, scope: Scope) -> None:
+    def close(self, call: ast.Call, function: str, scope: rv.Scope) -> None:
         if len(call.args) != 2:
             return
         try:
             actual = self.evaluator.value(call.args[0], scope)
             expected = self.evaluator.value(call.args[1], scope)
-            if isinstance(expected, Forward) and not isinstance(actual, Forward):  # assert_close(EXPECTED, output)
+            if isinstance(expected, rv.Forward) and not isinstance(actual, rv.Forward):  # (EXPECTED, output)
                 actual, expected = expected, actual
             tolerance = dict(CLOSE_FUNCS[function])
             for keyword in call.keywords:
                 if keyword.arg not in ("rtol", "atol"):
-                    raise Unknown(f"comparison argument {keyword.arg}")
+                    raise rv.Unknown(f"comparison argument {keyword.arg}")
                 tolerance[keyword.arg] = float(self.evaluator.value(keyword.value, scope))
-        except (Unknown, TypeError, ValueError):
+        except (rv.Unknown, TypeError, ValueError):
             return
-        if not isinstance(actual, Forward) or actual.index is None and not actual.output:
+        if not isinstance(actual, rv.Forward) or actual.index is None and not actual.output:
             return
         per_device = _per_device(expected)
         try:
             record = _call_record(actual)
-        except Unknown:
+        except rv.Unknown:
             return
         if per_device is None:
             return
@@ -124,12 +104,12 @@ class MethodMiner:
             case[actual.reduce[0]] = actual.reduce[1]
         self.cases.append({**case, "index": actual.index, "expected": per_device, **tolerance, "test": self.source})
 
-    def equal(self, left: ast.AST, right: ast.AST, scope: Scope) -> None:
+    def equal(self, left: ast.AST, right: ast.AST, scope: rv.Scope) -> None:
         for actual_node, expected_node in ((left, right), (right, left)):
             try:
                 actual = self.evaluator.value(actual_node, scope)
                 expected = self.evaluator.value(expected_node, scope)
-            except Unknown:
+            except rv.Unknown:
                 continue
             record = (
                 _generation_record(actual, expected)
@@ -143,7 +123,7 @@ class MethodMiner:
 
 def _pipeline_record(actual: Any, expected: Any) -> dict[str, Any] | None:
     """`assertEqual(nested_simplify(classifier(image, candidate_labels=[...])), [{"score": 0.511, ...}])`."""
-    if not isinstance(actual, Pipeline) or actual.decimals is None or not isinstance(expected, (list, dict)):
+    if not isinstance(actual, rv.Pipeline) or actual.decimals is None or not isinstance(expected, (list, dict)):
         return None
     if not _plain(expected):
         return None
@@ -172,15 +152,15 @@ def _plain(value: Any) -> bool:
 
 def _argmax_record(actual: Any, expected: Any) -> dict[str, Any] | None:
     """`assertEqual(torch.argmax(output.end_logits), 12)`: an index the model's output must pick, exactly."""
-    if not isinstance(actual, Forward) or not actual.reduce or actual.reduce[0] != "argmax":
+    if not isinstance(actual, rv.Forward) or not actual.reduce or actual.reduce[0] != "argmax":
         return None
-    expected = expected.values if isinstance(expected, Tensor) else expected
+    expected = expected.values if isinstance(expected, rv.Tensor) else expected
     try:
-        numbers(expected)
+        rv.numbers(expected)
         record = _call_record(actual)
-    except Unknown:
+    except rv.Unknown:
         return None
-    if any(isinstance(v, float) for v in flat(expected)):
+    if any(isinstance(v, float) for v in rv.flat(expected)):
         return None
     case = {"kind": "forward", "compare": "assert_close", **record, "output": list(actual.output)}
     return {**case, "index": actual.index, "argmax": actual.reduce[1], "expected": {"default": expected},
@@ -188,28 +168,28 @@ def _argmax_record(actual: Any, expected: Any) -> dict[str, Any] | None:
 
 
 def _per_device(expected: Any) -> dict[str, Any] | None:
-    entries = dict(expected.per_device) if isinstance(expected, Expected) else {"default": expected}
+    entries = dict(expected.per_device) if isinstance(expected, rv.Expected) else {"default": expected}
     out = {}
     for kind, values in entries.items():
-        values = values.values if isinstance(values, Tensor) else values
+        values = values.values if isinstance(values, rv.Tensor) else values
         try:
-            if numbers(values) > MAX_VALUES:
+            if rv.numbers(values) > rv.MAX_VALUES:
                 return None
-        except Unknown:
+        except rv.Unknown:
             return None
         out[kind] = values
     return out
 
 
 def _spec(value: Any) -> Any:
-    if isinstance(value, Tensor):
+    if isinstance(value, rv.Tensor):
         return {"tensor": value.values, "dtype": value.dtype}
-    if isinstance(value, Full):
+    if isinstance(value, rv.Full):
         return {"full": list(value.shape), "fill": value.fill, "dtype": value.dtype}
-    if isinstance(value, NotEqual):
+    if isinstance(value, rv.NotEqual):
         other = {"config": value.other[1]} if isinstance(value.other, tuple) else {"literal": value.other}
         return {"not_equal": _spec(value.tensor), "other": other}
-    if isinstance(value, Encoding):
+    if isinstance(value, rv.Encoding):
         kwargs = dict(value.kwargs)
         kwargs.pop("return_tensors", None)
         if value.preprocessor.checkpoint is None:
@@ -229,20 +209,20 @@ def _spec(value: Any) -> Any:
 
 
 def _input(value: Any) -> Any:
-    if isinstance(value, Image):
+    if isinstance(value, rv.Image):
         return {"image": value.name}
     if isinstance(value, list):
         return [_input(item) for item in value]
     return value
 
 
-def _call_record(call: Forward | Generate) -> dict[str, Any]:
+def _call_record(call: rv.Forward | rv.Generate) -> dict[str, Any]:
     for value in (*call.args, *(v for _, v in call.kwargs)):
-        value = value.tensor if isinstance(value, NotEqual) else value
-        if isinstance(value, Encoding) and value.preprocessor.checkpoint not in (None, call.model.checkpoint):
-            raise Unknown("another checkpoint's tokenizer")
-        if isinstance(value, Inputs):
-            raise Unknown("a dict of inputs passed whole")
+        value = value.tensor if isinstance(value, rv.NotEqual) else value
+        if isinstance(value, rv.Encoding) and value.preprocessor.checkpoint not in (None, call.model.checkpoint):
+            raise rv.Unknown("another checkpoint's tokenizer")
+        if isinstance(value, rv.Inputs):
+            raise rv.Unknown("a dict of inputs passed whole")
     return {
         "checkpoint": call.model.checkpoint,
         "class": call.model.cls,
@@ -253,8 +233,8 @@ def _call_record(call: Forward | Generate) -> dict[str, Any]:
 
 
 def _generation_record(actual: Any, expected: Any) -> dict[str, Any] | None:
-    generate = actual.generate if isinstance(actual, Decoded) else actual
-    if not isinstance(generate, Generate):
+    generate = actual.generate if isinstance(actual, rv.Decoded) else actual
+    if not isinstance(generate, rv.Generate):
         return None
     kwargs = dict(generate.kwargs)
     if kwargs.get("do_sample") not in (None, False) or kwargs.get("num_beams", 1) != 1:
@@ -265,9 +245,9 @@ def _generation_record(actual: Any, expected: Any) -> dict[str, Any] | None:
         return None
     try:
         record = _call_record(generate)
-    except Unknown:
+    except rv.Unknown:
         return None
-    if isinstance(actual, Decoded):
+    if isinstance(actual, rv.Decoded):
         texts = expected if isinstance(expected, list) else [expected]
         if not (all(isinstance(text, str) for text in texts) and texts):
             return None
@@ -280,9 +260,9 @@ def _generation_record(actual: Any, expected: Any) -> dict[str, Any] | None:
     if not generate.tolist or not isinstance(expected, list):
         return None
     try:
-        numbers(expected)
-    except Unknown:
+        rv.numbers(expected)
+    except rv.Unknown:
         return None
-    if any(isinstance(v, float) for v in flat(expected)):
+    if any(isinstance(v, float) for v in rv.flat(expected)):
         return None
     return {"kind": "generate_ids", **record, "row": generate.row, "expected_ids": expected}

@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-HUB_ID_RE = re.compile(r"[A-Za-z0-9][\w.\-]{0,95}(/[\w.\-]{1,96})?")
-FIXTURE_WORDS = ("random", "dummy", "hf-internal-testing/")
 ENCODING_FIELDS = (
     "input_ids", "attention_mask", "pixel_values", "pixel_mask", "token_type_ids", "input_features", "input_values",
 )

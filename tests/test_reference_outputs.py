@@ -67,6 +67,8 @@ def _miner():
     import importlib.util
 
     path = Path(__file__).resolve().parent.parent / "scripts" / "mine_reference_outputs.py"
+    if str(path.parent) not in sys.path:  # it imports its sibling scripts by name (scripts/_common.py)
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location("mine_reference_outputs", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault(spec.name, module)  # its dataclasses look their module up

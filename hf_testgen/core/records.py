@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
 
+from .ids import is_test_model_id, validate_model_id
 from .outside import clamp_to_now
 from .record_fields import (
     INFO_FIELDS,
@@ -53,39 +54,8 @@ EXACT_SIZE_METHODS = frozenset({"safetensors", "weight_files"})
 UPPER_BOUND_SIZE_METHODS = frozenset({"page_files", "used_storage", "param_count", "config_params"})
 # How much each bound is trusted: a size is only ever replaced by one of a higher rank.
 SIZE_BOUND_RANK: dict[str, int] = {"exact": 2, "upper": 1, "estimate": 0}
-# Ids of test checkpoints: never a selected model, only a generated file's TINY_MODEL_ID. timm's
-# test_* nets are trained for test suites only (test_byobnet.r160_in1k: 45.9 % ImageNet top-1), and a
-# repo name starting "test-" / "testing-" is a fixture (np-cr/testing-qwen3-moe, blab-jhu/test-32m-dec).
-_TEST_MODEL_RE = re.compile(
-    r"(^|/)tiny-random-|^hf-internal-testing/|^hf-tiny-model-private/|^timm/test_|/test(ing)?[-_]", re.IGNORECASE
-)
-
-# Same rules as huggingface_hub's REPO_ID_REGEX (utils/_validators.py), kept here so that the
-# static path does not import huggingface_hub, plus its extra checks ("--", "..", ".git").
-# re.ASCII: the Hub's ids are ASCII; without it \w admits "evil/ｘｙｚ", Arabic digits and "ſ".
-_REPO_ID_RE = re.compile(r"(\b[\w\-.]{1,96}\b/)?\b[\w\-.]{1,96}\b", re.ASCII)
 _REVISION_RE = re.compile(r"[0-9a-f]{40}")
 _MODEL_TYPE_RE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
-
-
-def validate_model_id(model_id: object) -> str:
-    """Return `model_id` if it is a valid Hub repo id, else raise `ValueError`.
-
-    Raises:
-        ValueError: the id does not follow the Hub's repo-id rules (the message names it).
-    """
-    if (
-        not isinstance(model_id, str)
-        or not _REPO_ID_RE.fullmatch(model_id)
-        or "--" in model_id
-        or ".." in model_id
-        or model_id.endswith(".git")
-    ):
-        raise ValueError(
-            f"invalid model id {model_id!r}: expected 'name' or 'namespace/name' with letters, digits, "
-            "'-', '_' or '.', at most 96 characters each"
-        )
-    return model_id
 
 
 def validate_revision(revision: object) -> str:
@@ -370,11 +340,6 @@ def size_bound(method: str) -> SizeBound:
     if method in EXACT_SIZE_METHODS:
         return "exact"
     return "upper" if method in UPPER_BOUND_SIZE_METHODS else "estimate"
-
-
-def is_test_model_id(model_id: str) -> bool:
-    """True for random-weight test checkpoints (``hf-internal-testing/*``, ``*/tiny-random-*``)."""
-    return bool(_TEST_MODEL_RE.search(model_id))
 
 
 _CLASS_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")

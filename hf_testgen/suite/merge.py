@@ -7,8 +7,12 @@ The measured figures live in their own section next to the published metrics::
          "device": "cuda", "gpu_name": "NVIDIA H200" | null, "hardware": "cuda:NVIDIA H200",
          "runs": 3, "load_seconds": 1.2, "inference_seconds": 0.05,      # medians of the samples
          "peak_memory_mb": 812.0, "peak_memory_method": "torch.cuda.max_memory_allocated",  # the largest
-         "versions": {"torch": "2.13.0", ...}, "date": "2026-11-28", "source": "...",
+         "versions": {"torch": "2.13.0", ...}, "date": "2026-11-28T09:12:44Z", "source": "...",
          "samples": [{"id": "<digest>", "date": ..., "load_seconds": ..., ...}]}]}
+
+The GPU name and each sample's date come from the results line (the plugin records
+`torch.cuda.get_device_name()` and the UTC time it wrote the line); a line from an older plugin,
+without them, is filed under "cuda:unknown GPU" and dated by the merge day.
 
 One entry per (model id, revision, hardware, task, dtype). Why samples are kept: a median cannot be
 updated from a median, and the digest of each line makes a merge idempotent (the same line merged

@@ -8,25 +8,26 @@ falls back to the contrast check (opposite texts get different labels).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Literal
 
 Meaning = Literal["positive", "negative", "neutral", "entailment", "contradiction"]
 Kind = Literal["sentiment", "entailment"]
 
-_WORDS: dict[str, Meaning] = {
-    **dict.fromkeys(("positive", "pos", "good", "favorable", "favourable"), "positive"),
-    **dict.fromkeys(("negative", "neg", "bad", "unfavorable", "unfavourable"), "negative"),
-    **dict.fromkeys(("neutral", "neu", "mixed"), "neutral"),
-    # emotions (GoEmotions, dair-ai/emotion, TweetEval): the clearly pleasant and unpleasant ones
-    **dict.fromkeys(("joy", "love", "happy", "happiness", "optimism", "admiration", "amusement"), "positive"),
-    **dict.fromkeys(("gratitude", "excitement", "approval", "caring", "pride", "relief"), "positive"),
-    **dict.fromkeys(("anger", "sadness", "sad", "angry", "fear", "disgust", "annoyance", "grief"), "negative"),
-    **dict.fromkeys(("disappointment", "disapproval", "remorse", "pessimism", "hate"), "negative"),
-    **dict.fromkeys(("entailment", "entailed", "entails"), "entailment"),
-    **dict.fromkeys(("contradiction", "contradicts", "contradictory"), "contradiction"),
-}
+LABEL_WORDS_FILE = "label_words.json"  # in data/: the hand-curated names, each group with its source
+
+
+@cache
+def label_words() -> dict[str, Meaning]:
+    """Every known label name (lower case) and what it means, from data/label_words.json."""
+    text = resources.files("hf_testgen.testing").joinpath("data", LABEL_WORDS_FILE).read_text("utf-8")
+    return {word: group["meaning"] for group in json.loads(text)["groups"] for word in group["words"]}
+
+
 _STARS = re.compile(r"^([1-5])\s*stars?$")
 
 
@@ -38,7 +39,7 @@ def meaning_of(name: str) -> Meaning | None:
         count = int(stars.group(1))
         return "negative" if count <= 2 else ("neutral" if count == 3 else "positive")
     words = words.removeprefix("label ").strip()
-    return _WORDS.get(words)
+    return label_words().get(words)
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,14 @@ import json
 import platform
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import pytest
 
+from ..core.results_line import ResultLine
 from . import goldens, results, speech
 from .labels import Kind, LabelMeanings
 from .loading import HubUnreachableSkip, Loaded, LoadFailure, LoadSkip, load
@@ -338,26 +340,28 @@ class ModelUnderTest:
                 continue
             results.append_line(path, self._row(loaded, record))
 
-    def _row(self, loaded: Loaded, record: DeviceRecord) -> dict[str, Any]:
+    def _row(self, loaded: Loaded, record: DeviceRecord) -> ResultLine:
         from .._version import __version__
 
-        return {
-            "model_type": self.target.model_type,
-            "task": self.target.task,
-            "model_id": self.target.model_id,
-            "revision": self.target.revision,
-            "device": record.device,
-            "dtype": loaded.dtype,
-            "load_seconds": round(loaded.load_seconds, 4),
-            "inference_seconds": round(record.inference_seconds or 0.0, 4),
-            "peak_memory_mb": None if record.peak_memory_mb is None else round(record.peak_memory_mb, 1),
-            "peak_memory_method": record.peak_memory_method,
-            "semantic": record.semantic,
-            "golden": record.golden,
-            "parity": record.parity,
-            "max_device_diff": record.max_device_diff,
-            "torch": loaded.torch.__version__,
-            "transformers": loaded.transformers.__version__,
-            "hf_testgen": __version__,
-            "python": platform.python_version(),
-        }
+        return ResultLine(
+            model_type=self.target.model_type,
+            task=self.target.task,
+            model_id=self.target.model_id,
+            revision=self.target.revision,
+            device=record.device,
+            dtype=loaded.dtype,
+            load_seconds=round(loaded.load_seconds, 4),
+            inference_seconds=round(record.inference_seconds or 0.0, 4),
+            peak_memory_mb=None if record.peak_memory_mb is None else round(record.peak_memory_mb, 1),
+            peak_memory_method=record.peak_memory_method,
+            semantic=record.semantic,
+            golden=record.golden,
+            parity=record.parity,
+            max_device_diff=record.max_device_diff,
+            torch=loaded.torch.__version__,
+            transformers=loaded.transformers.__version__,
+            hf_testgen=__version__,
+            python=platform.python_version(),
+            gpu_name=loaded.torch.cuda.get_device_name() if record.device == "cuda" else None,
+            date=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )

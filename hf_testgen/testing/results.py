@@ -1,5 +1,8 @@
 """`HF_TESTGEN_RESULTS` lines: one JSON object per model and device, appended safely.
 
+The line is a `hf_testgen.core.results_line.ResultLine` (the record the merge reads back); this
+module only appends it.
+
 Several pytest processes (pytest-xdist workers, shards) may append to the same file: each line
 is written with one `os.write` on a descriptor opened with `O_APPEND`, so lines never interleave.
 """
@@ -7,14 +10,16 @@ is written with one `os.write` on a descriptor opened with `O_APPEND`, so lines 
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat
 import sys
+from collections.abc import Mapping
 from typing import Any
 
+from ..core.results_line import ResultLine, dump_line
 
-def append_line(path: str, row: dict[str, Any]) -> None:
+
+def append_line(path: str, row: ResultLine | Mapping[str, Any]) -> None:
     """Append one whole line, or nothing: on a full disk the partial line is taken back.
 
     A torn line would make the next merge skip it, and (before that merge skipped lines) refuse
@@ -24,7 +29,7 @@ def append_line(path: str, row: dict[str, Any]) -> None:
     Raises:
         OSError: the path is not a regular file, or the line could not be written whole.
     """
-    data = (json.dumps(row, sort_keys=True) + "\n").encode("utf-8")
+    data = (row.to_line() if isinstance(row, ResultLine) else dump_line(row)).encode("utf-8")
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     descriptor = os.open(path, flags, 0o644)
     try:
