@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--list-families", action="store_true", help="families, their model types, and what is unsupported"
     )
     add_selection_args(parser)  # --model-type is accepted as another spelling of --generate
+    _add_file_args(parser)
+    return parser
+
+
+def _add_file_args(parser: argparse.ArgumentParser) -> None:
+    """The flags of the generated files: a given model, where they go, and how they are checked."""
     parser.add_argument("--model", metavar="MODEL_ID", help="use this Hub model id and skip selection")
     parser.add_argument("--revision", metavar="SHA", help="with --model: the commit sha to pin")
     parser.add_argument(
@@ -93,7 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --all or --batch-generate: only shard I of N (stable by model type; balanced by the "
         "measured seconds in benchmarks.json when it has them)",
     )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

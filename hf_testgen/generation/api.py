@@ -15,7 +15,7 @@ from typing import Any, Literal
 from ..core.config import Settings
 from ..core.errors import GenerationError, UsageError
 from ..core.files import same_file
-from ..core.records import Note, validate_model_id, validate_model_type, validate_revision
+from ..core.records import Note, Selection, validate_model_id, validate_model_type, validate_revision
 from ..core.text import bound_words, format_mb
 from ..facts import families, tasks
 from ..facts.families import Head
@@ -205,11 +205,16 @@ def _spec(
         )
         return spec, ()
     selection = select(target, settings)
+    return _selected_spec(selection, head, request, command), selection.notes
+
+
+def _selected_spec(selection: Selection, head: Head, request: GenerationRequest, command: str) -> GenerationSpec:
+    """The spec of a selected model: the selection's facts, and the tiny checkpoint of the file's head."""
     tiny_model_id, tiny_reason = request.tiny_model, None
     if tiny_model_id is None:
         tiny_model_id, tiny_reason = tiny_for_head(head.head_class, selection.tiny_model_id)
     size = selection.size
-    spec = GenerationSpec(
+    return GenerationSpec(
         model_type=selection.model_type,
         model_id=selection.model_id,
         revision=selection.revision,
@@ -227,7 +232,6 @@ def _spec(
         size_limit=limit_text(selection.size_limit_mb, selection.size_limit_label),
         head=head,
     )
-    return spec, selection.notes
 
 
 def _command_options(request: GenerationRequest, task: str) -> list[tuple[str, str | None]]:
@@ -286,11 +290,21 @@ def verification_problems(outcomes: Sequence[Outcome], *, dry_run: bool) -> dict
         GenerationError: ruff is not installed (verification cannot be done at all).
     """
     done = [o for o in outcomes if o.status != "failed" and o.text is not None]
-    if dry_run:
-        found = verify_texts({o.file_name: o.text for o in done if o.file_name and o.text is not None})
-        return {o.name: found[o.file_name] for o in done if o.file_name and found.get(o.file_name)}
+    return _text_problems(done) if dry_run else _file_problems(done)
+
+
+def _text_problems(done: list[Outcome]) -> dict[str, str]:
+    """A dry run's files, checked from their texts."""
+    texts = {o.file_name: o.text for o in done if o.file_name and o.text is not None}
+    found = verify_texts(texts)
+    return {o.name: found[o.file_name] for o in done if o.file_name in texts and found.get(o.file_name)}
+
+
+def _file_problems(done: list[Outcome]) -> dict[str, str]:
+    """Written files, checked where they are."""
+    paths = {o.name: o.path.resolve() for o in done if o.path is not None}
     found_at = verify_test_files([o.path for o in done if o.path is not None])
-    return {o.name: found_at[o.path.resolve()] for o in done if o.path and found_at.get(o.path.resolve())}
+    return {name: found_at[path] for name, path in paths.items() if found_at.get(path)}
 
 
 def batch_summary(outcomes: Sequence[Outcome], seconds: float) -> str:
