@@ -19,7 +19,6 @@ from hf_testgen.cli.generate import all_model_types, main
 from hf_testgen.core.config import DEFAULT_REGISTRY_PATH, Settings
 from hf_testgen.core.errors import GenerationError, UsageError
 from hf_testgen.facts import families
-from hf_testgen.selection.chain import SelectionRequest, resolve
 from hf_testgen.generation import checks as generated_checks
 from hf_testgen.generation import render as generator
 from hf_testgen.generation.api import GenerationRequest
@@ -32,6 +31,7 @@ from hf_testgen.generation.render import (
     render_test,
     write_test,
 )
+from hf_testgen.selection.chain import SelectionRequest, resolve
 
 HOSTILE_ID = 'evil/x"; import os; os.system("id") #'
 SHA = "86b5e0934494bd15c9632b12f734a8a67f723594"
