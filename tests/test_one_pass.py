@@ -20,7 +20,9 @@ from hf_testgen.core import record_fields, records
 from hf_testgen.core.config import DEFAULT_REGISTRY_PATH
 from hf_testgen.facts import families, tasks
 from hf_testgen.facts.static_defaults import static_defaults
+from hf_testgen.generation.api import GenerationRequest
 from hf_testgen.selection import chain
+from hf_testgen.selection.chain import SelectionRequest
 
 SHA = "86b5e0934494bd15c9632b12f734a8a67f723594"
 # (module, function): what resolves the type, the task and the head, and what checks a name, id or sha
@@ -118,3 +120,15 @@ def test_a_given_model_is_checked_once_and_selection_never_runs(fresh_registry, 
     assert calls["validate_revision", SHA] == 1
     assert sum(n for (name, _), n in calls.items() if name == "canonical_model_type") == 1
     assert sum(n for (name, _), n in calls.items() if name == "resolve_head") == 1
+
+
+def test_a_generation_request_holds_its_selection_request():
+    """One request: the selection's fields are not repeated; keywords build the held SelectionRequest."""
+    wanted = SelectionRequest("bert", task="fill-mask", max_size_mb=500, dtype="float16")
+    by_fields = GenerationRequest(model_type=" BERT", task="fill-mask", max_size_mb=500, dtype="float16")
+    assert by_fields == GenerationRequest(selection=wanted) and by_fields.selection == wanted
+    assert by_fields.name == "bert"  # cleaned once, where it entered
+    with pytest.raises(TypeError):
+        GenerationRequest(model_type="bert", selection=wanted)
+    with pytest.raises(TypeError):
+        GenerationRequest(model_type="bert", max_size=500)  # not a SelectionRequest field
