@@ -72,12 +72,13 @@ class GenerationRequest:
     ) -> None:
         if (model_type is None) == (selection is None) or (selection is not None and selection_fields):
             raise TypeError("GenerationRequest takes model_type (and the selection's fields) or selection=")
-        selection = selection or SelectionRequest(model_type, **selection_fields)  # type: ignore[arg-type]
-        values = dict(model=model, revision=revision, tiny_model=tiny_model, output_dir=output_dir, force=force)
-        values.update(dry_run=dry_run, registry=registry)
+        if selection is None:
+            selection = SelectionRequest(model_type, **selection_fields)  # type: ignore[arg-type]
+        selection = replace(selection, model_type=clean_name(selection.model_type))  # the name first, as typed
         _check_ids(model, revision, tiny_model)
-        object.__setattr__(self, "selection", replace(selection, model_type=clean_name(selection.model_type)))
-        for name, value in values.items():
+        values = dict(selection=selection, model=model, revision=revision, tiny_model=tiny_model)
+        values.update(output_dir=output_dir, force=force, dry_run=dry_run, registry=registry)
+        for name, value in values.items():  # a frozen dataclass sets its fields this way in its own __init__
             object.__setattr__(self, name, value)
 
     @property
