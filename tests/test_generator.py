@@ -21,6 +21,7 @@ from hf_testgen.core.errors import GenerationError, UsageError
 from hf_testgen.facts import families
 from hf_testgen.generation import checks as generated_checks
 from hf_testgen.generation import render as generator
+from hf_testgen.generation.api import GenerationRequest
 from hf_testgen.generation.render import (
     MARKER,
     GenerationSpec,
@@ -30,6 +31,7 @@ from hf_testgen.generation.render import (
     render_test,
     write_test,
 )
+from hf_testgen.selection.chain import SelectionRequest, resolve
 
 HOSTILE_ID = 'evil/x"; import os; os.system("id") #'
 SHA = "86b5e0934494bd15c9632b12f734a8a67f723594"
@@ -281,23 +283,37 @@ def test_longest_valid_model_id_stays_ruff_clean(tmp_path):
 @pytest.mark.parametrize(
     "changes",
     [
-        {"model_id": HOSTILE_ID},
-        {"model_id": "a/b/c"},
-        {"model_id": "../../etc"},
-        {"revision": "main"},
-        {"revision": SHA[:12]},
-        {"revision": SHA + '"\nimport os'},
+        {"model": HOSTILE_ID},
+        {"model": "a/b/c"},
+        {"model": "../../etc"},
+        {"model": "someone/bert", "revision": "main"},
+        {"model": "someone/bert", "revision": SHA[:12]},
+        {"model": "someone/bert", "revision": SHA + '"\nimport os'},
+        {"revision": SHA},  # a selected model is pinned to its own revision
+        {"tiny_model": HOSTILE_ID},
         {"model_type": "../evil"},
         {"model_type": 'bert"'},
-        {"task": "fill-mask\nimport os"},
-        {"source": "pwned"},
-        {"size_mb": float("nan")},
-        {"command": "python x.py\nimport os"},
     ],
 )
-def test_spec_refuses_unsafe_values(changes):
+def test_a_request_refuses_unsafe_values_where_they_enter(changes):
+    """Values are checked once, where they enter (the request, a registry or Hub row); a spec trusts them."""
     with pytest.raises(UsageError):
-        spec_for("bert", "fill-mask", **changes)
+        GenerationRequest(**{"model_type": "bert", **changes})
+
+
+def test_an_unknown_task_is_refused_when_the_request_is_resolved():
+    with pytest.raises(UsageError, match="unknown task"):
+        resolve(SelectionRequest("bert", task="fill-mask\nimport os"), Settings(use_static_registry=True))
+
+
+def test_the_template_is_the_last_guard_for_values_nobody_checked():
+    """A spec is a record of checked values; even an unchecked one enters the file only as a literal, and a
+    line break cannot end a header comment."""
+    text = render_test(spec_for("bert", "fill-mask", model_id=HOSTILE_ID))
+    assert f"MODEL_ID = {pyrepr(HOSTILE_ID)}\n" in text
+    assert not [node for node in ast.parse(text).body if isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr))][1:]
+    with pytest.raises(ValueError, match="non-printable"):
+        render_test(spec_for("bert", "fill-mask", command="python x.py\nimport os"))
 
 
 @pytest.mark.parametrize("value", [object(), {"a": 1}, float("inf"), b"bytes"])

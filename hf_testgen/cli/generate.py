@@ -23,11 +23,11 @@ from ..generation.api import (
     Outcome,
     all_model_types,
     batch_summary,
-    clean_name,
     generate,
     limit_text,
     verification_problems,
 )
+from ..selection.request import size_limit
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -35,6 +35,7 @@ from .common import (
     add_selection_args,
     non_empty_path,
     os_error_line,
+    request_from,
     run_guarded,
     settings_from,
 )
@@ -67,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--list-families", action="store_true", help="families, their model types, and what is unsupported"
     )
     add_selection_args(parser)  # --model-type is accepted as another spelling of --generate
+    _add_file_args(parser)
+    return parser
+
+
+def _add_file_args(parser: argparse.ArgumentParser) -> None:
+    """The flags of the generated files: a given model, where they go, and how they are checked."""
     parser.add_argument("--model", metavar="MODEL_ID", help="use this Hub model id and skip selection")
     parser.add_argument("--revision", metavar="SHA", help="with --model: the commit sha to pin")
     parser.add_argument(
@@ -92,7 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --all or --batch-generate: only shard I of N (stable by model type; balanced by the "
         "measured seconds in benchmarks.json when it has them)",
     )
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -105,6 +111,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.list_families:
         return print_families()
+    single = _check_flags(parser, args)
+    settings = settings_from(args)
+    if single:
+        return _generate_single(_request(args, single), args, settings)
+    notes: list[Note] = []
+    if args.all:
+        requests = [_request(args, name) for name in all_model_types(settings, notes)]
+    else:
+        requests = _batch_requests(args)
+    print_notes(notes, explain=False)
+    if args.shard:
+        requests = _shard(requests, args.shard, settings)
+    return _run_batch(requests, args, settings)
+
+
+def _check_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The flags that go together (argparse's one-line errors, exit 2); returns the single type, if one."""
     single = args.generate or args.model_type
     if args.generate and args.model_type:
         parser.error("give the model type once: --generate TYPE")
@@ -116,47 +139,37 @@ def _body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("--model works with --generate TYPE only")
     if args.shard and single:
         parser.error("--shard I/N works with --all or --batch-generate")
-    settings = settings_from(args)
-    if single:
-        outcome = generate(_request(args, clean_name(single)), settings)
-        print_notes(outcome.notes, explain=False)
-        if args.verify:
-            problem = verification_problems([outcome], dry_run=args.dry_run).get(outcome.name)
-            if problem:
-                raise GenerationError(f"{outcome.path or outcome.file_name}: verification failed: {problem}")
-        _show(outcome, dry_run=args.dry_run)
-        return EXIT_OK
-    notes: list[Note] = []
-    names = all_model_types(settings, notes) if args.all else _batch_names(args.batch_generate)
-    print_notes(notes, explain=False)
-    if args.shard:
-        names = _shard(names, args.shard, settings)
-    return _run_batch(names, args, settings)
+    return single
 
 
-def _shard(names: list[str], text: str, settings: Settings) -> list[str]:
+def _generate_single(request: GenerationRequest, args: argparse.Namespace, settings: Settings) -> int:
+    outcome = generate(request, settings)
+    print_notes(outcome.notes, explain=False)
+    if args.verify:
+        problem = verification_problems([outcome], dry_run=args.dry_run).get(outcome.name)
+        if problem:
+            raise GenerationError(f"{outcome.path or outcome.file_name}: verification failed: {problem}")
+    _show(outcome, dry_run=args.dry_run)
+    return EXIT_OK
+
+
+def _shard(requests: list[GenerationRequest], text: str, settings: Settings) -> list[GenerationRequest]:
     """This job's part of the batch (see `shards`), announced on stderr so a CI log shows the split."""
     from ..suite.shards import parse_shard, seconds_from_file, shard_of
 
     index, count = parse_shard(text)
     seconds = seconds_from_file(settings.benchmarks_path)
-    mine = shard_of(names, index, count, seconds)
+    by_name = {request.name: request for request in requests}
+    mine = shard_of(list(by_name), index, count, seconds)
     how = "balanced by measured seconds" if seconds else "by a hash of the type"
-    print(f"shard {index}/{count}: {len(mine)} of {len(names)} model types ({how})", file=sys.stderr)
-    return mine
+    print(f"shard {index}/{count}: {len(mine)} of {len(requests)} model types ({how})", file=sys.stderr)
+    return [by_name[name] for name in mine]
 
 
 def _request(args: argparse.Namespace, name: str) -> GenerationRequest:
-    """The library request for one model type from the flags."""
+    """The library request for one model type from the flags (it checks the name and ids, once)."""
     return GenerationRequest(
-        model_type=name,
-        task=args.task,
-        hardware=args.hardware,
-        max_size_mb=args.max_size,
-        framework=args.framework,
-        allow_gated=args.allow_gated,
-        dtype=args.dtype,
-        strict_size=args.strict_size,
+        selection=request_from(args, model_type=name),
         model=args.model,
         revision=args.revision,
         tiny_model=args.tiny_model,
@@ -175,17 +188,22 @@ def _show(outcome: Outcome, *, dry_run: bool) -> None:
     print(terminal_safe(outcome.line), file=sys.stderr if to_stderr else sys.stdout)
 
 
-def _batch_names(text: str) -> list[str]:
-    names = [clean_name(part) for part in text.split(",") if part.strip()]
-    if not names:
+def _batch_requests(args: argparse.Namespace) -> list[GenerationRequest]:
+    """One request per distinct name of --batch-generate, all checked before any is generated."""
+    requests = [_request(args, part) for part in args.batch_generate.split(",") if part.strip()]
+    if not requests:
         raise UsageError("--batch-generate needs model types separated by commas, e.g. bert,gpt2,t5")
-    return list(dict.fromkeys(names))
+    unique: dict[str, GenerationRequest] = {}
+    for request in requests:
+        unique.setdefault(request.name, request)
+    return list(unique.values())
 
 
-def generate_one(name: str, args: argparse.Namespace, settings: Settings, *, every: bool) -> Outcome:
+def generate_one(request: GenerationRequest, settings: Settings, *, every: bool) -> Outcome:
     """One type of a batch: errors become a failed (or, for --all, skipped) outcome, not an exit."""
+    name = request.name
     try:
-        return generate(_request(args, name), settings)
+        return generate(request, settings)
     except NoModelFitsError as err:
         if every:  # --all covers every supported type; the constraints may leave some without a model
             return Outcome(name, "skipped", f"{name}: skipped: {err}")
@@ -199,22 +217,19 @@ def generate_one(name: str, args: argparse.Namespace, settings: Settings, *, eve
 # --- batches -----------------------------------------------------------------------------------------
 def _size_limit_line(args: argparse.Namespace) -> str:
     """The one limit every file of a batch is selected under (each file's header names it too)."""
-    from ..selection.chain import SelectionRequest, build_constraints
-
-    request = SelectionRequest(model_type="", hardware=args.hardware, max_size_mb=args.max_size, dtype=args.dtype)
-    constraints = build_constraints(request, None)
+    limit, label, _ = size_limit(request_from(args, model_type=""))
     dtype = "the stored dtype (auto)" if args.dtype == "auto" else args.dtype
-    return f"size limit: {limit_text(constraints.max_size_mb, constraints.size_limit_label)}; weights at {dtype}"
+    return f"size limit: {limit_text(limit, label)}; weights at {dtype}"
 
 
-def _run_batch(names: list[str], args: argparse.Namespace, settings: Settings) -> int:
+def _run_batch(requests: list[GenerationRequest], args: argparse.Namespace, settings: Settings) -> int:
     start = time.perf_counter()
     outcomes: list[Outcome] = []
     warned: set[Note] = set()
     if args.model is None:
         print(_size_limit_line(args), file=sys.stderr if args.dry_run else sys.stdout)
-    for name in names:
-        outcome = generate_one(name, args, settings, every=args.all)
+    for request in requests:
+        outcome = generate_one(request, settings, every=args.all)
         outcomes.append(outcome)
         fresh = [n for n in outcome.notes if n.severity == "warning" and n not in warned]
         warned.update(fresh)  # a batch would repeat the same stale-registry line for every type

@@ -110,6 +110,25 @@ def hub_used_storage(value: object) -> int | None:
     return value
 
 
+_CLASS_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+# safetensors dtype names of floating weights → the torch dtype names transformers uses.
+_SAFETENSORS_FLOAT_DTYPES = {"F64": "float64", "F32": "float32", "BF16": "bfloat16", "F16": "float16"}
+
+
+def stored_dtype(parameters: tuple[tuple[str, int], ...]) -> str | None:
+    """The floating dtype holding most parameters ("BF16" → "bfloat16"), or None without safetensors counts."""
+    names = _SAFETENSORS_FLOAT_DTYPES
+    floating = [(n, names[d.upper()]) for d, n in parameters if d.upper() in names]
+    return max(floating)[1] if floating else None
+
+
+def class_names(value: object) -> tuple[str, ...]:
+    """`config.architectures` as a tuple of class names; anything that is not one is dropped."""
+    if not isinstance(value, (list, tuple)):
+        return ()
+    return tuple(v for v in value if isinstance(v, str) and _CLASS_NAME_RE.fullmatch(v))
+
+
 def _shown(value: object) -> str:
     shown = repr(value)
     return shown if len(shown) <= 60 else shown[:57] + "..."

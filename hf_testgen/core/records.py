@@ -17,12 +17,14 @@ from .outside import clamp_to_now
 from .record_fields import (
     INFO_FIELDS,
     MAX_SIZE_MB,
+    class_names,
     hub_parameters,
     hub_siblings,
     hub_used_storage,
     number,
     parse_datetime,
     sha,
+    stored_dtype,
     strings,
     text,
     truth,
@@ -160,7 +162,7 @@ class ModelCandidate:
         parameters, total = hub_parameters(getattr(info, "safetensors", None))
         siblings = hub_siblings(info, WeightFile)
         config = getattr(info, "config", None) or {}
-        stored = _stored_dtype(parameters)
+        stored = stored_dtype(parameters)
         fields = {name: getattr(info, name, None) for name in INFO_FIELDS}
         architectures = config.get("architectures") if isinstance(config, dict) else None
         return cls(
@@ -177,7 +179,7 @@ class ModelCandidate:
             gated=bool(getattr(info, "gated", False)),  # False, "auto" or "manual"
             disabled=bool(getattr(info, "disabled", False)),
             private=bool(getattr(info, "private", False)),
-            architectures=_class_names(architectures),
+            architectures=class_names(architectures),
             parameters=parameters,
             parameters_total=total,
             siblings=siblings,
@@ -193,20 +195,10 @@ class ModelCandidate:
         Raises:
             ValueError: a field has the wrong type or an impossible value; the message names it.
         """
-        size = None
         dtype = text(row, "dtype")
-        size_mb = number(row, "size_mb", minimum=0.0, maximum=MAX_SIZE_MB)
-        if size_mb is not None:
-            method = text(row, "size_method") or "typical"
-            if method not in SIZE_METHODS:
-                raise ValueError(f"field 'size_method': {method!r} is not one of {', '.join(SIZE_METHODS)}")
-            detail = text(row, "size_detail") or ""
-            size = SizeEstimate(bytes=int(round(size_mb * 1_000_000)), method=method, detail=detail, dtype=dtype)
+        size = _row_size(row, dtype)
         last_modified = text(row, "last_modified")
-        frameworks = strings(row, "frameworks")
-        unknown = [f for f in frameworks if f not in FRAMEWORKS]
-        if unknown:
-            raise ValueError(f"field 'frameworks': unknown {unknown!r}")
+        frameworks = _frameworks(row)
         return cls(
             model_id=validate_model_id(row.get("id")),
             model_type=text(row, "model_type"),
@@ -218,8 +210,8 @@ class ModelCandidate:
             pipeline_tag=text(row, "pipeline_tag"),
             library_name=text(row, "library_name"),
             tags=strings(row, "tags"),
-            frameworks=frameworks,  # type: ignore[arg-type]
-            architectures=_class_names(row.get("architectures")),
+            frameworks=frameworks,
+            architectures=class_names(row.get("architectures")),
             gated=truth(row, "gated"),
             disabled=truth(row, "disabled"),
             private=truth(row, "private"),
@@ -335,6 +327,26 @@ class Selection:
         }
 
 
+def _row_size(row: dict[str, Any], dtype: str | None) -> SizeEstimate | None:
+    """A registry row's size (`size_mb`, `size_method`, `size_detail`), at the row's stored dtype."""
+    size_mb = number(row, "size_mb", minimum=0.0, maximum=MAX_SIZE_MB)
+    if size_mb is None:
+        return None
+    method = text(row, "size_method") or "typical"
+    if method not in SIZE_METHODS:
+        raise ValueError(f"field 'size_method': {method!r} is not one of {', '.join(SIZE_METHODS)}")
+    detail = text(row, "size_detail") or ""
+    return SizeEstimate(bytes=int(round(size_mb * 1_000_000)), method=method, detail=detail, dtype=dtype)  # type: ignore[arg-type]
+
+
+def _frameworks(row: dict[str, Any]) -> tuple[Framework, ...]:
+    frameworks = strings(row, "frameworks")
+    unknown = [f for f in frameworks if f not in FRAMEWORKS]
+    if unknown:
+        raise ValueError(f"field 'frameworks': unknown {unknown!r}")
+    return frameworks  # type: ignore[return-value]
+
+
 def size_bound(method: str) -> SizeBound:
     """The bound a size method gives (see `SizeEstimate.bound`)."""
     if method in EXACT_SIZE_METHODS:
@@ -342,25 +354,6 @@ def size_bound(method: str) -> SizeBound:
     return "upper" if method in UPPER_BOUND_SIZE_METHODS else "estimate"
 
 
-_CLASS_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
-
-
-# safetensors dtype names of floating weights → the torch dtype names transformers uses.
-_SAFETENSORS_FLOAT_DTYPES = {"F64": "float64", "F32": "float32", "BF16": "bfloat16", "F16": "float16"}
-
-
-def _stored_dtype(parameters: tuple[tuple[str, int], ...]) -> str | None:
-    """The floating dtype holding most parameters ("BF16" → "bfloat16"), or None without safetensors counts."""
-    names = _SAFETENSORS_FLOAT_DTYPES
-    floating = [(n, names[d.upper()]) for d, n in parameters if d.upper() in names]
-    return max(floating)[1] if floating else None
-
-
-def _class_names(value: object) -> tuple[str, ...]:
-    """`config.architectures` as a tuple of class names; anything that is not one is dropped."""
-    if not isinstance(value, (list, tuple)):
-        return ()
-    return tuple(v for v in value if isinstance(v, str) and _CLASS_NAME_RE.fullmatch(v))
 
 
 @dataclass(frozen=True)

@@ -8,48 +8,46 @@ prints the outcome lines and chooses the exit code. Nothing here prints.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from ..core.config import Settings
-from ..core.errors import GenerationError, RegistryError, UsageError
+from ..core.errors import GenerationError, UsageError
 from ..core.files import same_file
-from ..core.records import (
-    Framework,
-    LoadDtype,
-    Note,
-    validate_model_id,
-    validate_model_type,
-    validate_revision,
-)
+from ..core.records import Note, Selection, validate_model_id, validate_model_type, validate_revision
 from ..core.text import bound_words, format_mb
 from ..facts import families, tasks
+from ..facts.families import Head
 from ..facts.tiny import tiny_for_head
+from ..selection.chain import ResolvedRequest, SelectionRequest, resolve, select
+from ..selection.request import registry_model_types
 from .checks import verify_test_files, verify_texts
-from .render import COMMAND_LINE_SOURCE, GenerationSpec, command_for, output_path, render_test, write_test
+from .render import COMMAND_LINE_SOURCE, GenerationSpec, command_for, path_for, render_test, write_test
 
 DEFAULT_OUTPUT_DIR = Path("generated_tests")
 Status = Literal["written", "unchanged", "printed", "skipped", "failed"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class GenerationRequest:
     """One model type to generate a test for, and how to choose its model.
 
-    `model_type` is the name as typed (the file is named after it). With `model`, selection is
-    skipped and that id (pinned to `revision` when given) is tested. `hardware` is a profile name,
-    "auto" (this machine) or "none", as in `SelectionRequest`.
+    `selection` says how to choose the model; its `model_type` is the name as typed, cleaned (the file is
+    named after it). With `model`, selection is skipped and that id (pinned to `revision` when given) is
+    tested. Build it from a `SelectionRequest`, or with the selection's fields as keywords::
+
+        GenerationRequest(model_type="bert", task="fill-mask", output_dir=Path("tests"))
+        GenerationRequest(selection=SelectionRequest("bert", max_size_mb=500), dry_run=True)
+
+    Every value is checked here, where it enters, and trusted after.
+
+    Raises:
+        UsageError: a name, model id or revision that is not safe to put in a file, or --revision
+            without --model. TypeError: neither or both of `model_type` and `selection`.
     """
 
-    model_type: str
-    task: str | None = None
-    hardware: str | None = "auto"
-    max_size_mb: float | None = None
-    framework: Framework = "pytorch"
-    allow_gated: bool = False
-    dtype: LoadDtype = "auto"  # the dtype the file loads the weights in ("auto": as stored)
-    strict_size: bool = False
+    selection: SelectionRequest
     model: str | None = None
     revision: str | None = None
     tiny_model: str | None = None  # the file's TINY_MODEL_ID (default: the selection's tiny checkpoint)
@@ -58,17 +56,49 @@ class GenerationRequest:
     dry_run: bool = False
     registry: Path | None = None  # an explicit --registry, repeated in the regenerate command
 
-    def __post_init__(self) -> None:
-        """Bad values stop here, before any selection or file work (a hostile id exits with 2)."""
-        if self.revision is not None and self.model is None:
-            raise UsageError("--revision needs --model (a selected model is pinned to its own revision)")
-        try:
-            if self.model is not None:
-                validate_model_id(self.model)
-            if self.revision is not None:
-                validate_revision(self.revision)
-        except ValueError as err:
-            raise UsageError(str(err)) from None
+    def __init__(
+        self,
+        model_type: str | None = None,
+        *,
+        selection: SelectionRequest | None = None,
+        model: str | None = None,
+        revision: str | None = None,
+        tiny_model: str | None = None,
+        output_dir: Path = DEFAULT_OUTPUT_DIR,
+        force: bool = False,
+        dry_run: bool = False,
+        registry: Path | None = None,
+        **selection_fields: Any,
+    ) -> None:
+        if (model_type is None) == (selection is None) or (selection is not None and selection_fields):
+            raise TypeError("GenerationRequest takes model_type (and the selection's fields) or selection=")
+        if selection is None:
+            selection = SelectionRequest(model_type, **selection_fields)  # type: ignore[arg-type]
+        selection = replace(selection, model_type=clean_name(selection.model_type))  # the name first, as typed
+        _check_ids(model, revision, tiny_model)
+        values = dict(selection=selection, model=model, revision=revision, tiny_model=tiny_model)
+        values.update(output_dir=output_dir, force=force, dry_run=dry_run, registry=registry)
+        for name, value in values.items():  # a frozen dataclass sets its fields this way in its own __init__
+            object.__setattr__(self, name, value)
+
+    @property
+    def name(self) -> str:
+        """The model type as typed, cleaned: the file is named after it."""
+        return self.selection.model_type
+
+
+def _check_ids(model: str | None, revision: str | None, tiny_model: str | None) -> None:
+    """Bad values stop here, before any selection or file work (a hostile id exits with 2)."""
+    if revision is not None and model is None:
+        raise UsageError("--revision needs --model (a selected model is pinned to its own revision)")
+    try:
+        for model_id in (model, tiny_model):
+            if model_id is not None:
+                validate_model_id(model_id)
+        if revision is not None:
+            validate_revision(revision)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
 
 
 @dataclass(frozen=True)
@@ -115,15 +145,7 @@ def _refuse_data_files(path: Path, shown: str, settings: Settings) -> None:
 def all_model_types(settings: Settings, notes: list[Note] | None = None) -> list[str]:
     """The types `--all` generates: supported by a family and with a model to load (registry or
     static default), naturally sorted. An unusable registry adds a warning to `notes`."""
-    from ..selection.chain import known_model_types, open_registry
-
-    try:
-        registry = open_registry(settings.registry_path)
-    except RegistryError as err:
-        if notes is not None:
-            notes.append(Note("warning", f"registry unusable, using the static defaults only: {err}"))
-        registry = None
-    with_models = known_model_types(registry)
+    with_models = registry_model_types(settings, notes)
     return [name for name in families.supported_model_types() if name in with_models]
 
 
@@ -142,12 +164,13 @@ def generate(request: GenerationRequest, settings: Settings) -> Outcome:
         GenerationError: no family fits, or a file hf-testgen did not write is in the way.
         NoModelFitsError: no known model meets the constraints.
     """
-    name = clean_name(request.model_type)
-    model_type, task = _type_and_task(name, request, settings)
-    family = families.family_for(model_type, task)  # before selection: no model is worth a wrong template
-    spec, notes = _spec(name, model_type, task, family.name, request, settings)
+    name, target = request.name, resolve(request.selection, settings)  # type and task: resolved once, here
+    if target.task is None:
+        raise GenerationError(f"{target.model_type} has no task: transformers' auto mappings give it no head")
+    head = families.resolve_head(target.model_type, target.task)  # before selection: no model is worth a wrong template
+    spec, notes = _spec(target, head, request, settings)
     text = render_test(spec)
-    path = output_path(request.output_dir, name, None if task == tasks.default_task(model_type) else task)
+    path = path_for(request.output_dir, name, None if head.task == tasks.default_task(head.model_type) else head.task)
     shown = str(Path(request.output_dir) / path.name)  # as the user gave the directory
     revision = spec.revision[:12] if spec.revision else "default branch"
     where = f"{spec.model_id} @ {revision} ({_provenance(spec)})"
@@ -161,79 +184,55 @@ def generate(request: GenerationRequest, settings: Settings) -> Outcome:
     return Outcome(name, status, line, file_name=path.name, path=path, text=text, notes=notes, revision=spec.revision)
 
 
-def _type_and_task(name: str, request: GenerationRequest, settings: Settings) -> tuple[str, str]:
-    """The canonical model type and the task to test (the type's default task unless given)."""
-    from ..selection.chain import known_model_types, open_registry
-
-    try:
-        registry = open_registry(settings.registry_path)
-    except RegistryError:
-        registry = None
-    model_type = tasks.canonical_model_type(name, known_model_types(registry))
-    task = tasks.canonical_task(request.task) if request.task else tasks.default_task(model_type)
-    if task is None:
-        raise GenerationError(f"{model_type} has no task: transformers' auto mappings give it no head")
-    tasks.check_task(model_type, task)
-    return model_type, task
-
-
 def _spec(
-    name: str, model_type: str, task: str, family: str, request: GenerationRequest, settings: Settings
+    target: ResolvedRequest, head: Head, request: GenerationRequest, settings: Settings
 ) -> tuple[GenerationSpec, tuple[Note, ...]]:
     """The spec from `request.model` (selection skipped) or from the selection chain, and its notes."""
-    command = command_for(name, _with_output_dir(request, _command_options(request, task)))
+    command = command_for(request.name, _with_output_dir(request, _command_options(request, head.task)))
     if request.model is not None:
         spec = GenerationSpec(
-            model_type=model_type,
+            model_type=head.model_type,
             model_id=request.model,
             revision=request.revision,
-            task=task,
-            family=family,
+            task=head.task,
+            family=head.family.name,
             source=COMMAND_LINE_SOURCE,
             size_mb=None,
             size_method=None,
             command=command,
             tiny_model_id=request.tiny_model,
-            load_dtype=request.dtype,
+            load_dtype=request.selection.dtype,
+            head=head,
         )
         return spec, ()
-    from ..selection.chain import SelectionRequest, select
+    selection = select(target, settings)
+    return _selected_spec(selection, head, request, command), selection.notes
 
-    selection = select(
-        SelectionRequest(
-            model_type=model_type,
-            task=request.task,
-            hardware=request.hardware,
-            max_size_mb=request.max_size_mb,
-            framework=request.framework,
-            allow_gated=request.allow_gated,
-            dtype=request.dtype,
-            strict_size=request.strict_size,
-        ),
-        settings,
-    )
+
+def _selected_spec(selection: Selection, head: Head, request: GenerationRequest, command: str) -> GenerationSpec:
+    """The spec of a selected model: the selection's facts, and the tiny checkpoint of the file's head."""
     tiny_model_id, tiny_reason = request.tiny_model, None
     if tiny_model_id is None:
-        head = families.resolve_head(model_type, selection.task or task)
         tiny_model_id, tiny_reason = tiny_for_head(head.head_class, selection.tiny_model_id)
-    spec = GenerationSpec(
-        model_type=model_type,
+    size = selection.size
+    return GenerationSpec(
+        model_type=selection.model_type,
         model_id=selection.model_id,
         revision=selection.revision,
-        task=selection.task or task,
-        family=family,
+        task=head.task,
+        family=head.family.name,
         source=selection.source,
-        size_mb=selection.size.mb if selection.size else None,
-        size_method=selection.size.method if selection.size else None,
+        size_mb=size.mb if size else None,
+        size_method=size.method if size else None,
         command=command,
         tiny_model_id=tiny_model_id,
         tiny_reason=tiny_reason,
         load_dtype=selection.load_dtype,
-        size_dtype=selection.size.dtype if selection.size else None,
-        size_bound=selection.size.bound if selection.size else None,
+        size_dtype=size.dtype if size else None,
+        size_bound=size.bound if size else None,
         size_limit=limit_text(selection.size_limit_mb, selection.size_limit_label),
+        head=head,
     )
-    return spec, selection.notes
 
 
 def _command_options(request: GenerationRequest, task: str) -> list[tuple[str, str | None]]:
@@ -246,17 +245,18 @@ def _command_options(request: GenerationRequest, task: str) -> list[tuple[str, s
         if request.tiny_model is not None:
             options.append(("--tiny-model", request.tiny_model))
         return options
-    if request.hardware and request.hardware != "auto":  # auto (this machine) is the default
-        options.append(("--hardware", request.hardware))
-    if request.max_size_mb is not None:
-        options.append(("--max-size", f"{request.max_size_mb:g}"))
-    if request.framework != "pytorch":
-        options.append(("--framework", request.framework))
-    if request.allow_gated:
+    wanted = request.selection
+    if wanted.hardware and wanted.hardware != "auto":  # auto (this machine) is the default
+        options.append(("--hardware", wanted.hardware))
+    if wanted.max_size_mb is not None:
+        options.append(("--max-size", f"{wanted.max_size_mb:g}"))
+    if wanted.framework != "pytorch":
+        options.append(("--framework", wanted.framework))
+    if wanted.allow_gated:
         options.append(("--allow-gated", None))
-    if request.dtype != "auto":
-        options.append(("--dtype", request.dtype))
-    if request.strict_size:
+    if wanted.dtype != "auto":
+        options.append(("--dtype", wanted.dtype))
+    if wanted.strict_size:
         options.append(("--strict-size", None))
     if request.registry is not None and not Path(request.registry).is_absolute():
         options.append(("--registry", str(request.registry)))
@@ -291,11 +291,21 @@ def verification_problems(outcomes: Sequence[Outcome], *, dry_run: bool) -> dict
         GenerationError: ruff is not installed (verification cannot be done at all).
     """
     done = [o for o in outcomes if o.status != "failed" and o.text is not None]
-    if dry_run:
-        found = verify_texts({o.file_name: o.text for o in done if o.file_name and o.text is not None})
-        return {o.name: found[o.file_name] for o in done if o.file_name and found.get(o.file_name)}
+    return _text_problems(done) if dry_run else _file_problems(done)
+
+
+def _text_problems(done: list[Outcome]) -> dict[str, str]:
+    """A dry run's files, checked from their texts."""
+    texts = {o.file_name: o.text for o in done if o.file_name and o.text is not None}
+    found = verify_texts(texts)
+    return {o.name: found[o.file_name] for o in done if o.file_name in texts and found.get(o.file_name)}
+
+
+def _file_problems(done: list[Outcome]) -> dict[str, str]:
+    """Written files, checked where they are."""
+    paths = {o.name: o.path.resolve() for o in done if o.path is not None}
     found_at = verify_test_files([o.path for o in done if o.path is not None])
-    return {o.name: found_at[o.path.resolve()] for o in done if o.path and found_at.get(o.path.resolve())}
+    return {name: found_at[path] for name, path in paths.items() if found_at.get(path)}
 
 
 def batch_summary(outcomes: Sequence[Outcome], seconds: float) -> str:

@@ -3,9 +3,10 @@
 Why it is built this way:
 
 - Every value that comes from outside (model id from the Hub or the command line, revision,
-  model type, task) is validated when the `GenerationSpec` is built, and enters the file only
-  as a Python literal (`| pyrepr`) or as one printable header-comment line. A hostile id such as
-  `evil/x"; import os; os.system("id") #` is refused before anything is rendered.
+  model type, task) is validated once, where it enters (`GenerationRequest`, a registry or Hub row,
+  the resolved request), and enters the file only as a Python literal (`| pyrepr`) or as one
+  printable header-comment line. A hostile id such as `evil/x"; import os; os.system("id") #` is
+  refused before anything is rendered.
 - Output is deterministic: no timestamps, only the selection's provenance, so the same inputs
   give a byte-identical file and regenerating is a no-op.
 - A file is overwritten only when its first line carries `MARKER` (or with `force`), the target
@@ -18,7 +19,7 @@ import ast
 import math
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -26,17 +27,13 @@ from typing import Any, Literal
 from ..core.errors import GenerationError, UsageError
 from ..core.files import DataFileError, NotRegularFileError, atomic_write_text, check_write_target, read_regular_bytes
 from ..core.records import (
-    LOAD_DTYPES,
-    SIZE_METHODS,
     SOURCES,
-    validate_model_id,
     validate_model_type,
-    validate_revision,
 )
 from ..core.text import format_mb
 from ..facts import tasks
 from ..facts.documented import documented_output
-from ..facts.families import FAMILIES, Head, resolve_head
+from ..facts.families import Head, resolve_head
 from ..facts.reference import reference_tests
 from ..facts.reference import source as reference_source
 from ..facts.speech_samples import DEFAULT_SAMPLE, SAMPLES
@@ -53,10 +50,11 @@ WriteStatus = Literal["written", "unchanged"]
 
 @dataclass(frozen=True)
 class GenerationSpec:
-    """Everything a generated file depends on; validated on construction.
+    """Everything a generated file depends on.
 
-    Raises:
-        UsageError: a value is not acceptable (the message names it). It is a `ValueError` too.
+    A record of checked values: each was checked where it entered (a `GenerationRequest`, a registry or
+    Hub row, the resolved request), so nothing here checks it again. The template is the last guard: a
+    value enters the file only through `pyrepr` (a Python literal) or `comment` (one printable line).
     """
 
     model_type: str
@@ -75,39 +73,8 @@ class GenerationSpec:
     size_bound: str | None = None  # "exact", "upper" or "estimate"
     size_limit: str | None = None  # the size limit the model was selected under, for the header
     tiny_reason: str | None = None  # why there is none (a comment in the file)
-
-    def __post_init__(self) -> None:
-        try:
-            validate_model_type(self.model_type)
-            validate_model_id(self.model_id)
-            if self.tiny_model_id is not None:
-                validate_model_id(self.tiny_model_id)
-            reason = self.tiny_reason
-            if reason is not None and not (isinstance(reason, str) and reason.isprintable()):
-                raise ValueError(f"the tiny-model reason {reason!r} must be one printable line")
-            if self.revision is not None:
-                validate_revision(self.revision)
-        except ValueError as err:
-            raise UsageError(str(err)) from None
-        if self.task not in tasks.all_tasks():
-            raise UsageError(f"unknown task {self.task!r}")
-        if self.family not in FAMILIES:
-            raise UsageError(f"unknown family {self.family!r}; known: {', '.join(FAMILIES)}")
-        if self.source not in SPEC_SOURCES:
-            raise UsageError(f"unknown source {self.source!r}; known: {', '.join(SPEC_SOURCES)}")
-        if self.size_mb is not None and (
-            isinstance(self.size_mb, bool)
-            or not isinstance(self.size_mb, (int, float))
-            or not math.isfinite(self.size_mb)
-            or self.size_mb < 0
-        ):
-            raise UsageError(f"invalid size {self.size_mb!r}: expected a non-negative number of MB")
-        if self.size_method is not None and self.size_method not in SIZE_METHODS:
-            raise UsageError(f"unknown size method {self.size_method!r}")
-        if self.load_dtype not in LOAD_DTYPES:
-            raise UsageError(f"unknown dtype {self.load_dtype!r}; valid: {', '.join(LOAD_DTYPES)}")
-        if not isinstance(self.command, str) or not self.command.isprintable():
-            raise UsageError(f"the command {self.command!r} must be one printable line")
+    # the head the file loads (`families.resolve_head`), when the caller resolved it already
+    head: Head | None = field(default=None, compare=False)
 
     @property
     def provenance(self) -> str:
@@ -135,6 +102,10 @@ def file_name_for(model_type: str, task: str | None = None) -> str:
         raise UsageError(str(err)) from None
     if task is not None and task not in tasks.all_tasks():
         raise UsageError(f"unknown task {task!r}")
+    return _file_name(model_type, task)
+
+
+def _file_name(model_type: str, task: str | None) -> str:
     suffix = "" if task is None else "_" + task
     return "test_hf_" + re.sub(r"[-.]", "_", model_type + suffix) + ".py"
 
@@ -146,8 +117,21 @@ def output_path(output_dir: Path, model_type: str, task: str | None = None) -> P
     Raises:
         UsageError: the name is invalid or its path would escape the output directory.
     """
+    return _inside(output_dir, file_name_for(model_type, task))
+
+
+def path_for(output_dir: Path, name: str, task: str | None = None) -> Path:
+    """`output_path` for a name and task checked already (a `GenerationRequest`'s name, a resolved task).
+
+    Raises:
+        UsageError: the path would escape the output directory.
+    """
+    return _inside(output_dir, _file_name(name, task))
+
+
+def _inside(output_dir: Path, file_name: str) -> Path:
     root = Path(output_dir).resolve()
-    path = (root / file_name_for(model_type, task)).resolve()
+    path = (root / file_name).resolve()
     if path.parent != root:
         raise UsageError(f"refusing to write {path}: it is not inside the output directory {root}")
     return path
@@ -240,7 +224,7 @@ def render_test(spec: GenerationSpec) -> str:
         GenerationError: no family serves the spec's model type and task, or the spec names
             another family than the one the facts give.
     """
-    head = resolve_head(spec.model_type, spec.task)
+    head = spec.head or resolve_head(spec.model_type, spec.task)
     if head.family.name != spec.family:
         raise GenerationError(
             f"{spec.model_type} ({spec.task}) belongs to family {head.family.name}, not {spec.family}"
@@ -258,6 +242,8 @@ def _context(spec: GenerationSpec, head: Head) -> dict[str, Any]:
     return {
         "model_type": spec.model_type,
         "task": spec.task,
+        "head_class": head.head_class,
+        "auto_class": head.auto_classes[0],
         "model_id": spec.model_id,
         "revision": spec.revision,
         "dtype": spec.load_dtype,

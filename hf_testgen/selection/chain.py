@@ -20,49 +20,41 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
-from pathlib import Path
 
 from ..core.config import Settings
-from ..core.errors import HubUnavailableError, LevelSkipped, NoModelFitsError, RegistryError, UsageError
-from ..core.records import (
-    LOAD_DTYPES,
-    Framework,
-    LoadDtype,
-    ModelCandidate,
-    Note,
-    Rejection,
-    RejectionKind,
-    Selection,
-    Source,
-    TinyModel,
-    validate_model_id,
-)
-from ..facts import tasks
+from ..core.errors import HubUnavailableError, LevelSkipped, NoModelFitsError, RegistryError
+from ..core.records import ModelCandidate, Note, Rejection, RejectionKind, Selection, Source, TinyModel
 from ..facts.benchmarks import MEASURED_LATENCY_METRIC, BenchmarkResult, Benchmarks, load_benchmarks
-from ..facts.hardware import HARDWARE_CHOICES, HARDWARE_PROFILES, machine_limit
+from ..facts.hardware import HARDWARE_PROFILES
 from ..facts.static_defaults import static_default
-from ..registry.store import Registry, load_registry
+from ..registry.store import Registry
 from .fitness import task_fitness
 from .ranking import Constraints, estimate_note, measured_fit_text, partition, rank
+from .request import (  # re-exported: the request's names were defined here before they had their module
+    ResolvedRequest,
+    SelectionRequest,
+    hardware_kind,
+    known_model_types,
+    open_registry,
+    resolve,
+    resolved,
+    size_limit,
+)
 
-
-@dataclass(frozen=True)
-class SelectionRequest:
-    """What the user asked for.
-
-    `hardware` is a profile name, "auto" (this machine, the default) or "none" (no size limit
-    unless `max_size_mb`).
-    """
-
-    model_type: str
-    task: str | None = None
-    hardware: str | None = "auto"
-    max_size_mb: float | None = None
-    framework: Framework = "pytorch"
-    allow_gated: bool = False
-    dtype: LoadDtype = "auto"  # the dtype the generated test loads the weights in; sizes are at it
-    strict_size: bool = False  # refuse estimates even at the implicit (this machine's) limit
+__all__ = [
+    "LEVELS",
+    "ResolvedRequest",
+    "SelectionRequest",
+    "build_constraints",
+    "hardware_kind",
+    "known_model_types",
+    "make_selection",
+    "no_fit_error",
+    "open_registry",
+    "prepare_chain",
+    "resolve",
+    "select",
+]
 
 
 @dataclass
@@ -232,38 +224,6 @@ def _tiny_models(chain: _Chain) -> Iterator[TinyModel]:
         yield static.tiny
 
 
-@lru_cache(maxsize=8)
-def _load_registry_cached(path: str, mtime_ns: int) -> Registry:
-    return load_registry(Path(path))
-
-
-def open_registry(path: Path) -> Registry:
-    """The registry at `path`, parsed once per file version.
-
-    Raises:
-        RegistryError: missing, corrupt or invalid.
-    """
-    try:
-        mtime = Path(path).stat().st_mtime_ns
-    except OSError:
-        raise RegistryError(path, "file not found") from None
-    return _load_registry_cached(str(path), mtime)
-
-
-def known_model_types(registry: Registry | None) -> frozenset[str]:
-    """Model types the registry knows beyond transformers' own (the static table's are all transformers types)."""
-    return registry.model_types if registry is not None else frozenset()
-
-
-def hardware_kind(request: SelectionRequest) -> str | None:
-    """"cpu"/"gpu" for the benchmarks that apply, from the profile or this machine."""
-    if request.hardware in HARDWARE_PROFILES:
-        return HARDWARE_PROFILES[request.hardware].kind
-    if request.hardware == "auto" and request.max_size_mb is None:
-        return machine_limit().kind
-    return None
-
-
 def build_constraints(
     request: SelectionRequest,
     task: str | None,
@@ -271,26 +231,8 @@ def build_constraints(
     *,
     measured: Benchmarks | None = None,
 ) -> Constraints:
-    """The hard filters: the smaller of the profile's limit and --max-size wins; with neither, this machine's.
-
-    Raises:
-        UsageError: an unknown hardware profile.
-    """
-    hardware = request.hardware
-    if hardware is not None and hardware not in HARDWARE_CHOICES:
-        raise UsageError(f"unknown hardware profile {hardware!r}; valid: {', '.join(HARDWARE_CHOICES)}")
-    if request.dtype not in LOAD_DTYPES:
-        raise UsageError(f"unknown dtype {request.dtype!r}; valid: {', '.join(LOAD_DTYPES)}")
-    limits: list[tuple[float, str]] = []
-    if hardware in HARDWARE_PROFILES:
-        limits.append((HARDWARE_PROFILES[hardware].max_model_size_mb, f"the {hardware} profile"))
-    if request.max_size_mb is not None:
-        limits.append((request.max_size_mb, "--max-size"))
-    implicit = hardware == "auto" and not limits
-    if implicit:
-        machine = machine_limit()
-        limits.append((machine.limit_mb, machine.label))
-    limit, label = min(limits) if limits else (None, "")
+    """The hard filters of a (resolved: values checked) request; the size limit is `request.size_limit`'s."""
+    limit, label, implicit = size_limit(request)
     return Constraints(
         task=task,
         framework=request.framework,
@@ -306,38 +248,38 @@ def build_constraints(
     )
 
 
-def prepare_chain(request: SelectionRequest, settings: Settings, *, now: datetime | None = None) -> _Chain:
-    """Validate the request and set up what the levels share.
+def prepare_chain(
+    request: SelectionRequest | ResolvedRequest, settings: Settings, *, now: datetime | None = None
+) -> _Chain:
+    """Resolve the request (unless it is already) and set up what the levels share.
 
     Raises:
         UnknownModelTypeError, UnsupportedTaskError, UsageError: bad input.
     """
-    notes: list[Note] = []
-    registry = _registry_or_warning(settings, notes)
-    model_type = tasks.canonical_model_type(request.model_type, known_model_types(registry))
-    task = tasks.canonical_task(request.task) if request.task else tasks.default_task(model_type)
-    if task is not None:
-        tasks.check_task(model_type, task)
+    answer = resolved(request, settings)
+    notes = list(answer.notes)
     benchmarks = _benchmarks_or_warning(settings, notes)
     chain = _Chain(
-        model_type=model_type,
-        task=task,
-        constraints=build_constraints(request, task, model_type, measured=benchmarks),
+        model_type=answer.model_type,
+        task=answer.task,
+        constraints=build_constraints(answer.request, answer.task, answer.model_type, measured=benchmarks),
         settings=settings,
         now=now or datetime.now(timezone.utc),
         benchmarks=benchmarks,
-        registry=registry,
+        registry=answer.registry,
         notes=notes,
-        constraints_profile=request.hardware if request.hardware in HARDWARE_PROFILES else None,
-        hardware_kind=hardware_kind(request),
+        constraints_profile=answer.request.hardware if answer.request.hardware in HARDWARE_PROFILES else None,
+        hardware_kind=hardware_kind(answer.request),
     )
-    if registry is not None:
-        _warn_if_stale(registry, settings, chain)
+    if answer.registry is not None:
+        _warn_if_stale(answer.registry, settings, chain)
     return chain
 
 
-def select(request: SelectionRequest, settings: Settings, *, now: datetime | None = None) -> Selection:
-    """Run the fallback chain and return the chosen model.
+def select(
+    request: SelectionRequest | ResolvedRequest, settings: Settings, *, now: datetime | None = None
+) -> Selection:
+    """Run the fallback chain and return the chosen model (its `model_type` and `task` are the resolved ones).
 
     Raises:
         UnknownModelTypeError, UnsupportedTaskError, UsageError: bad input.
@@ -362,14 +304,6 @@ def _results_or_none(benchmarks: Benchmarks, model_id: str) -> tuple[BenchmarkRe
         return ()
 
 
-def _registry_or_warning(settings: Settings, notes: list[Note]) -> Registry | None:
-    try:
-        return open_registry(settings.registry_path)
-    except RegistryError as err:
-        notes.append(Note("warning", f"registry unusable, falling through: {err}"))
-        return None
-
-
 def _benchmarks_or_warning(settings: Settings, notes: list[Note]) -> Benchmarks:
     try:
         return load_benchmarks(settings.benchmarks_path)
@@ -391,7 +325,7 @@ def _warn_if_stale(registry: Registry, settings: Settings, chain: _Chain) -> Non
 
 
 def make_selection(chain: _Chain, chosen: ModelCandidate, source: Source) -> Selection:
-    validate_model_id(chosen.model_id)
+    """The chain's answer; `chosen` is a record, so its id was checked where its row was read."""
     tiny = next(iter(_tiny_models(chain)), None)
     chain.rejected.pop(chosen.model_id, None)
     size = chain.constraints.weights(chosen)

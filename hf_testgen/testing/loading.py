@@ -12,7 +12,7 @@ so a server trickling its headers cannot stretch it); when it does not, only the
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..core.errors import GenerationError, HubUnavailableError
@@ -86,10 +86,7 @@ def load(target: Target, settings: RuntimeSettings) -> Loaded:
         LoadFailure: anything else that keeps the model from being the checkpoint's model.
     """
     torch, transformers = _import("torch"), _import("transformers")
-    try:
-        head = resolve_head(target.model_type, target.task)
-    except GenerationError as error:
-        raise LoadFailure(str(error)) from None
+    head = head_of(target)
     if getattr(transformers, head.head_class, None) is None:
         raise LoadSkip(f"transformers {transformers.__version__} has no {head.head_class}")
     unreachable = None
@@ -97,17 +94,14 @@ def load(target: Target, settings: RuntimeSettings) -> Loaded:
         check_local_folder(target)
     else:
         unreachable = hub_access(target, settings)
+    local_only = bool(unreachable) or target.is_local
     start = time.perf_counter()
     try:
-        preprocessor = getattr(transformers, head.preprocessor).from_pretrained(
-            target.model_id, revision=target.revision, local_files_only=bool(unreachable) or target.is_local
-        )
+        preprocessor = _from_pretrained(getattr(transformers, head.preprocessor), target, local_only)
         model, info = _load_model(transformers, torch, head, target, local_only=bool(unreachable))
         tokenizer = preprocessor
         if head.task == "automatic-speech-recognition" and not hasattr(preprocessor, "batch_decode"):
-            tokenizer = transformers.AutoTokenizer.from_pretrained(
-                target.model_id, revision=target.revision, local_files_only=bool(unreachable) or target.is_local
-            )
+            tokenizer = _from_pretrained(transformers.AutoTokenizer, target, local_only)
     except (LoadSkip, LoadFailure):
         raise
     except Exception as error:
@@ -120,6 +114,26 @@ def load(target: Target, settings: RuntimeSettings) -> Loaded:
         )
     model.eval()
     return Loaded(torch, transformers, head, model, preprocessor, time.perf_counter() - start, unused, tokenizer)
+
+
+def head_of(target: Target) -> Head:
+    """How the file loads its model: the package's facts for the preprocessor and the task's variant, and the
+    file's own HEAD_CLASS and AUTO_CLASS when it names them (a file from before them: the facts' classes).
+
+    Raises:
+        LoadFailure: the facts know no way to load (model type, task).
+    """
+    try:
+        head = resolve_head(target.model_type, target.task)
+    except GenerationError as error:
+        raise LoadFailure(str(error)) from None
+    if target.head_class is None or target.auto_class is None:
+        return head
+    return replace(head, head_class=target.head_class, auto_classes=(target.auto_class,))
+
+
+def _from_pretrained(cls: Any, target: Target, local_only: bool) -> Any:
+    return cls.from_pretrained(target.model_id, revision=target.revision, local_files_only=local_only)
 
 
 def _import(name: str):
@@ -168,7 +182,7 @@ def hub_access(target: Target, settings: RuntimeSettings) -> str | None:
         return "HF_HUB_OFFLINE is set"
     if settings.endpoint in _UNREACHABLE:  # one silent Hub costs one bounded wait per session, not one per file
         return _UNREACHABLE[settings.endpoint]
-    from huggingface_hub import HfApi, errors
+    from huggingface_hub import HfApi
 
     api = HfApi(endpoint=settings.endpoint, library_name="hf-testgen")
     started = time.monotonic()
@@ -178,25 +192,34 @@ def hub_access(target: Target, settings: RuntimeSettings) -> str | None:
     except HubUnavailableError as error:
         if error.reason in ("rate_limited", "server_error"):  # this answer, not the whole Hub (as below)
             return f"{settings.endpoint} answered: {error}"
-        reason = unreachable_reason(settings.endpoint, error, time.monotonic() - started)
-        _UNREACHABLE[settings.endpoint] = reason
-        return reason
-    except errors.GatedRepoError as error:
+        return _unreachable(settings.endpoint, unreachable_reason(settings.endpoint, error, time.monotonic() - started))
+    except Exception as error:
+        return _probe_answer(error, target, settings, time.monotonic() - started)
+    return None
+
+
+def _probe_answer(error: Exception, target: Target, settings: RuntimeSettings, waited_s: float) -> str:
+    """What a failed probe means: a skip or failure (raised), or why only the cache can be used (returned)."""
+    from huggingface_hub import errors
+
+    if isinstance(error, errors.GatedRepoError):
         raise LoadSkip(f"access to {target.model_id} is gated: {first_line(error)}") from None
-    except errors.RepositoryNotFoundError as error:
+    if isinstance(error, errors.RepositoryNotFoundError):
         raise LoadFailure(
             f"the Hub at {redact_url(settings.endpoint)} says {target.model_id} does not exist "
             f"(or is private and no token was given): {first_line(error)}"
         ) from None
-    except errors.RevisionNotFoundError as error:
+    if isinstance(error, errors.RevisionNotFoundError):
         raise LoadFailure(f"{target.model_id} has no revision {target.revision}: {first_line(error)}") from None
-    except errors.HfHubHTTPError as error:  # 5xx, 429: this answer, not the whole Hub
+    if isinstance(error, errors.HfHubHTTPError):  # 5xx, 429: this answer, not the whole Hub
         return f"{redact_url(settings.endpoint)} answered {first_line(error)}"
-    except Exception as error:  # timeouts, refused connections, unknown host names, malformed answers
-        reason = unreachable_reason(redact_url(settings.endpoint), error, time.monotonic() - started)
-        _UNREACHABLE[settings.endpoint] = reason
-        return reason
-    return None
+    # timeouts, refused connections, unknown host names, malformed answers
+    return _unreachable(settings.endpoint, unreachable_reason(redact_url(settings.endpoint), error, waited_s))
+
+
+def _unreachable(endpoint: str, reason: str) -> str:
+    _UNREACHABLE[endpoint] = reason
+    return reason
 
 
 def unreachable_reason(endpoint: str, error: BaseException, waited_s: float) -> str:
@@ -209,23 +232,35 @@ def unreachable_reason(endpoint: str, error: BaseException, waited_s: float) -> 
 
 
 def _load_model(transformers, torch, head: Head, target: Target, *, local_only: bool):
-    """(model, loading info) with the first class in `head` that this transformers has and that maps it."""
+    """(model, loading info): with the file's AUTO_CLASS exactly, checked to give its HEAD_CLASS; a file from
+    before them tries the facts' Auto classes in order, then the head class, as it did when it was written."""
     major = int(transformers.__version__.split(".")[0])
     dtype = target.dtype if target.dtype == "auto" else getattr(torch, target.dtype)
-    dtype_argument = {"dtype" if major >= 5 else "torch_dtype": dtype}
+    arguments = {"revision": target.revision, "local_files_only": local_only or target.is_local}
+    arguments.update({"output_loading_info": True, "dtype" if major >= 5 else "torch_dtype": dtype})
+    if target.auto_class is not None:
+        cls = getattr(transformers, target.auto_class, None)
+        if cls is None:
+            raise LoadSkip(f"transformers {transformers.__version__} has no {target.auto_class} (AUTO_CLASS)")
+        model, info = cls.from_pretrained(target.model_id, **arguments)
+        if type(model).__name__ != head.head_class:
+            raise LoadFailure(
+                f"{target.auto_class} loads {target.model_id} as {type(model).__name__}, "
+                f"not the file's HEAD_CLASS {head.head_class}"
+            )
+        return model, info
+    return _load_by_facts(transformers, head, target, arguments)
+
+
+def _load_by_facts(transformers, head: Head, target: Target, arguments: dict[str, Any]):
+    """A file without AUTO_CLASS: the first class in `head` that this transformers has and that maps it."""
     last_error: Exception | None = None
     for name in (*head.auto_classes, head.head_class):
         cls = getattr(transformers, name, None)
         if cls is None:
             continue
         try:
-            return cls.from_pretrained(
-                target.model_id,
-                revision=target.revision,
-                local_files_only=local_only or target.is_local,
-                output_loading_info=True,
-                **dtype_argument,
-            )
+            return cls.from_pretrained(target.model_id, **arguments)
         except ValueError as error:  # an Auto class of this version that does not map the checkpoint
             if not name.startswith("Auto"):
                 raise

@@ -21,6 +21,8 @@ _FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 # The constants a generated file defines; a module without them is not a generated test.
 REQUIRED_CONSTANTS = ("MODEL_TYPE", "TASK", "MODEL_ID", "REVISION", "TINY_MODEL_ID")
+# The classes a generated file loads (files from before them have neither).
+CLASS_CONSTANTS = ("HEAD_CLASS", "AUTO_CLASS")
 TINY_NAMESPACES = ("hf-internal-testing/",)
 TINY_MARKERS = ("tiny-random",)
 
@@ -82,6 +84,18 @@ class RuntimeSettings:
         )
 
 
+def _classes(module: ModuleType) -> tuple[str | None, str | None]:
+    """(HEAD_CLASS, AUTO_CLASS) of a generated module; (None, None) for a file from before them."""
+    names = [getattr(module, name, None) for name in CLASS_CONSTANTS]
+    if names == [None, None]:
+        return None, None
+    for name, value in zip(CLASS_CONSTANTS, names, strict=True):
+        if not (isinstance(value, str) and value.isascii() and value.isidentifier()):
+            both = " and ".join(CLASS_CONSTANTS)
+            raise TypeError(f"{module.__name__}.{name} must be a class name (a file names both {both}), not {value!r}")
+    return names[0], names[1]
+
+
 def looks_like_path(model_id: str) -> bool:
     """True for a local folder (existing, or written as a path): a Hub id is `name` or `org/name`."""
     if os.path.isdir(model_id):
@@ -102,13 +116,18 @@ class Target:
     pinned_revision: str | None = None  # REVISION as generated, before HF_TESTGEN_REVISION (keys the goldens)
     # DTYPE: the dtype the weights load in ("auto": as stored); files from before DTYPE loaded float32
     dtype: str = "float32"
+    # HEAD_CLASS and AUTO_CLASS: the class the file tests and the one Auto class that loads it (None: a file
+    # from before them; the plugin then derives both from the package's facts, as it did when it was written)
+    head_class: str | None = None
+    auto_class: str | None = None
 
     @classmethod
     def from_module(cls, module: ModuleType, settings: RuntimeSettings) -> Target:
         """Read a generated module's constants.
 
         Raises:
-            TypeError: the module lacks one of REQUIRED_CONSTANTS or holds a non-string id.
+            TypeError: the module lacks one of REQUIRED_CONSTANTS, holds a non-string id, an unknown DTYPE,
+                or only one of HEAD_CLASS and AUTO_CLASS (or one that is not a class name).
         """
         missing = [name for name in REQUIRED_CONSTANTS if not hasattr(module, name)]
         if missing:
@@ -125,9 +144,11 @@ class Target:
         dtype = getattr(module, "DTYPE", "float32")
         if dtype not in LOAD_DTYPES:
             raise TypeError(f"{module.__name__}.DTYPE must be one of {', '.join(LOAD_DTYPES)}, not {dtype!r}")
+        head_class, auto_class = _classes(module)
         return cls(
-            module.MODEL_TYPE, module.TASK, model_id, revision, module.TINY_MODEL_ID, pinned, module.REVISION, dtype
-        )
+            module.MODEL_TYPE, module.TASK, model_id, revision, module.TINY_MODEL_ID, pinned, module.REVISION, dtype,
+            head_class, auto_class,
+        )  # fmt: skip
 
     @property
     def is_local(self) -> bool:
