@@ -174,6 +174,8 @@ def run(args: argparse.Namespace, command: list[str]) -> int:
     entries = committed(args.goldens)
     known, new = split([checkpoint_of(path) for path in files], entries, args.device)
     args.work.mkdir(parents=True, exist_ok=True)
+    for stale in ("junit-{}.xml", "junit-{}-new.xml", "goldens-recorded-{}.json"):
+        (args.work / stale.format(args.name)).unlink(missing_ok=True)  # a rerun in the same folder leaves no old file
     statuses = []
     if known:
         combined = args.work / "goldens-committed.json"
