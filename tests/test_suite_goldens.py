@@ -3,8 +3,9 @@
 The end-to-end test runs the workflow's own steps with bash, as a runner would, on the tiny suite
 served by the local Hub: a first shard run records goldens, the goldens job adds them under a
 goldens/ folder, a second run compares with them and passes, and a third, after the Hub serves
-noisy weights at the same pinned revision, fails on the drift. The others check the add-only rule,
-the split of files and bad input without running a model.
+noisy weights at the same pinned revision, fails on the drift; a recording of the noisy model then
+proposed on top changes nothing. The others check the add-only rule, the split of files and bad
+input without running a model.
 """
 
 from __future__ import annotations
@@ -240,3 +241,17 @@ def test_the_golden_job_records_then_compares_and_fails_a_perturbed_model(local_
     assert states == {"bert": "drift", "gpt2": "match"}
     assert f"drift from the golden {repo_of('bert')}|{revision_of('bert')}|" in result.stdout
     assert _snapshot(folder) == committed  # comparing never writes goldens/
+
+    # 5. A recording of the noisy model (against an empty goldens/) proposed on top of the committed
+    #    goldens: the job adds nothing and replaces nothing.
+    result, states = shard_run(HF_HOME=str(tmp_path / "fresh_hf_home"), GOLDENS_DIR=str(tmp_path / "none"))
+    assert result.returncode == 0 and states == dict.fromkeys(MODEL_TYPES, "recorded"), result.stdout[-3000:]
+    (bert_key,) = [key for key in keys if key.startswith(repo_of("bert") + "|")]
+    bert_file = folder / f"{repo_of('bert')}.json"
+    assert goldens.read_entries(recorded)[bert_key] != goldens.read_entries(bert_file)[bert_key]  # it drifted
+    shutil.copy(recorded, artifacts / recorded.name)
+    result = _run_step(propose, workflow, runner, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _snapshot(folder) == committed
+    last_summary = (runner / "summary.md").read_text().rpartition("## Goldens recorded")[2]
+    assert f"0 golden(s) added for pinned checkpoints that had none; {len(keys)} recorded again" in last_summary
