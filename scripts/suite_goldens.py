@@ -7,8 +7,8 @@
 `run` runs the generated files of the folder GENERATED with the pytest command after `--` (from
 that folder, with `--junitxml` and the files appended), in two groups. A file whose pinned
 checkpoint (its MODEL_ID, REVISION and TASK) has a committed golden on every device kind named
-by --device runs with HF_TESTGEN_GOLDEN=WORK/goldens-committed.json (every committed golden in one
-file), so a drift fails it; junit in WORK/junit-NAME.xml. The others run with
+by --device runs with HF_TESTGEN_GOLDEN=WORK/goldens-committed.json (their committed goldens in
+one file), so a drift fails it; junit in WORK/junit-NAME.xml. The others run with
 HF_TESTGEN_RECORD_GOLDEN, junit in WORK/junit-NAME-new.xml, and what they recorded is kept in
 WORK/goldens-recorded-NAME.json for pinned checkpoints whose file passed (no test failed or
 errored): a golden is recorded from a known-good run only. Exit status: the first non-zero one of
@@ -151,6 +151,15 @@ def proposable(recorded: dict, group: list[Checkpoint], failed: set[str]) -> dic
     return {key: runners for key, runners in recorded.items() if tuple(key.split("|")[:3]) in passed}
 
 
+def compare_group(command: list[str], group: list[Checkpoint], entries: dict, args: argparse.Namespace) -> int:
+    combined = args.work / "goldens-committed.json"  # the committed goldens of these files' checkpoints
+    named = {(cp.model_id, cp.revision, cp.task) for cp in group}
+    mine = {key: runners for key, runners in entries.items() if tuple(key.split("|")[:3]) in named}
+    atomic_write_text(combined, json.dumps({"format": goldens.FORMAT, "entries": mine}, sort_keys=True) + "\n")
+    junit = args.work / f"junit-{args.name}.xml"
+    return run_pytest(command, group, args.generated, junit, {"HF_TESTGEN_GOLDEN": str(combined)})
+
+
 def record_group(command: list[str], group: list[Checkpoint], args: argparse.Namespace) -> int:
     raw = args.work / f".goldens-recording-{args.name}.json"
     raw.unlink(missing_ok=True)
@@ -176,14 +185,8 @@ def run(args: argparse.Namespace, command: list[str]) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     for stale in ("junit-{}.xml", "junit-{}-new.xml", "goldens-recorded-{}.json"):
         (args.work / stale.format(args.name)).unlink(missing_ok=True)  # a rerun in the same folder leaves no old file
-    statuses = []
-    if known:
-        combined = args.work / "goldens-committed.json"
-        atomic_write_text(combined, json.dumps({"format": goldens.FORMAT, "entries": entries}, sort_keys=True) + "\n")
-        junit = args.work / f"junit-{args.name}.xml"
-        statuses.append(run_pytest(command, known, args.generated, junit, {"HF_TESTGEN_GOLDEN": str(combined)}))
-    if new:
-        statuses.append(record_group(command, new, args))
+    statuses = [compare_group(command, known, entries, args)] if known else []
+    statuses += [record_group(command, new, args)] if new else []
     return next((status for status in statuses if status), 0)
 
 
