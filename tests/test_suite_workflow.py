@@ -123,3 +123,24 @@ def test_the_merge_step_fails_when_no_shard_left_files(workflow, tmp_path):
     result = run_step(step, workflow, tmp_path)
     assert result.returncode == 1
     assert "No shard produced results" in (tmp_path / "summary.md").read_text()
+
+
+def test_the_goldens_job_opens_its_pull_request_as_the_registry_refresh_does(workflow):
+    """Write access in that job only; the same pinned action as update-registry.yml; the body is the
+    summary the add step writes; the recorded goldens travel from the shards and the GPU job."""
+    jobs = workflow["jobs"]
+    job = jobs["goldens"]
+    assert job["needs"] == ["shard", "gpu"] and job["if"] == "${{ !cancelled() }}"
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    assert [name for name, other in jobs.items() if "permissions" in other] == ["goldens"]
+    opens = [s for s in job["steps"] if s.get("uses", "").startswith("peter-evans/create-pull-request@")]
+    (refresh_opens,) = [s for s in steps(load("update-registry.yml")) if "create-pull-request@" in s.get("uses", "")]
+    assert [s["uses"] for s in opens] == [refresh_opens["uses"]]
+    assert opens[0]["with"]["add-paths"] == workflow["env"]["GOLDENS_DIR"] == "goldens"
+    add = step_running({"jobs": {"g": job}}, "suite_goldens.py add")
+    assert opens[0]["with"]["body-path"] == "${{ runner.temp }}/goldens-summary.md"
+    assert '--summary "$RUNNER_TEMP/goldens-summary.md"' in add["run"]
+    for name in ("shard", "gpu"):
+        (upload,) = [s for s in jobs[name]["steps"] if "upload-artifact" in s.get("uses", "")]
+        assert "/suite/goldens-recorded-" in upload["with"]["path"], name
+        assert '--goldens "$GOLDENS_DIR"' in step_running({"jobs": {name: jobs[name]}}, "suite_goldens.py run")["run"]

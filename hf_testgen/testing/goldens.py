@@ -7,7 +7,8 @@ reached it by, so a local copy, a relative or an absolute path all meet the same
 match it). `HF_TESTGEN_GOLDEN=path` compares later runs with it, as transformers' integration tests
 compare an `expected_slice` with `torch.testing.assert_close`; a missing entry fails, naming the
 key and how to record it. Recording is safe from several processes (a file lock around read,
-merge and an atomic replace).
+merge and an atomic replace). `add_missing` is the weekly job's add-only mode: it writes the
+goldens a file lacks and never replaces one (scripts/suite_goldens.py keeps them under goldens/).
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ MAX_GOLDENS_BYTES = 64 * 1024 * 1024  # a golden is a few KB per model and devic
 
 def golden_key(model_id: str, revision: str | None, task: str, device_kind: str, dtype: str) -> str:
     return "|".join((model_id, revision or "unpinned", task, device_kind, dtype))
+
+
+def split_key(key: str) -> tuple[str, str, str, str, str]:
+    """(model id, revision or "unpinned", task, device kind, dtype) of a `golden_key`.
+
+    Raises:
+        ValueError: `key` does not have the five parts `golden_key` joins.
+    """
+    parts = key.split("|")
+    if len(parts) != 5 or not all(parts):
+        raise ValueError(f"{key!r} is not a golden key (model id|revision|task|device kind|dtype)")
+    return parts[0], parts[1], parts[2], parts[3], parts[4]
 
 
 def tolerance(dtype: str) -> tuple[float, float]:
@@ -72,6 +85,40 @@ def _read(path: Path) -> dict[str, Any]:
     if not isinstance(entries, dict) or not all(isinstance(runners, dict) for runners in entries.values()):
         raise ValueError(f"{path} is not an hf-testgen goldens file (no 'entries' object of objects)")
     return data
+
+
+def read_entries(path: str | Path) -> dict[str, dict[str, Any]]:
+    """The entries of the goldens file at `path` ({key: {runner: golden}}); empty when it does not exist.
+
+    Raises:
+        ValueError: naming the file: not a goldens file, or a golden that is not an object.
+    """
+    entries = _read(Path(path))["entries"]
+    for key, runners in entries.items():
+        if not all(isinstance(golden, dict) for golden in runners.values()):
+            raise ValueError(f"{path}: a golden of {key} is not an object")
+    return entries
+
+
+def add_missing(path: str | Path, entries: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """Add each golden of `entries` that the file at `path` lacks, never replacing one it has.
+
+    One writer at a time (no lock file is left beside a committed file); the file is replaced
+    atomically, and only when something was added. Returns the (key, runner) pairs added, sorted.
+    """
+    target = Path(path)
+    data = _read(target)
+    added = []
+    for key, runners in sorted(entries.items()):
+        have = data["entries"].setdefault(key, {})
+        for runner, golden in sorted(runners.items()):
+            if runner not in have:
+                have[runner] = golden
+                added.append((key, runner))
+    if added:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(target, json.dumps(data, indent=1, sort_keys=True) + "\n")
+    return added
 
 
 def record(path: str, key: str, runner: str, output: TaskOutput) -> None:
