@@ -298,16 +298,20 @@ def _row_of_line(rows: dict[RowKey, Row], line: ResultLine) -> Row:
 def _device_notes(rows: Sequence[Row], devices: Sequence[str], cases: Sequence[Case]) -> dict[str, str]:
     """device -> why its tests skipped, when the plugin said the device is missing here (or, for junit files
     without properties, when every cell of a non-cpu column skipped for one reason)."""
-    notes: dict[str, str] = {}
-    for device in devices:
-        missing = next((case.device_missing for case in cases if case.device == device and case.device_missing), "")
-        cells = [row.cells.get(device) for row in rows]
-        reasons = {cell.reason for cell in cells if cell is not None and cell.status == "skip"}
-        if missing and missing in reasons:
-            notes[device] = missing
-        elif device != "cpu" and len(reasons) == 1 and all(cell and cell.status == "skip" for cell in cells):
-            notes[device] = reasons.pop()
-    return notes
+    missing: dict[str, str] = {}
+    for case in cases:
+        if case.device_missing:
+            missing.setdefault(case.device, case.device_missing)
+    notes = {d: _device_note(d, [row.cells.get(d) for row in rows], missing.get(d)) for d in devices}
+    return {device: note for device, note in notes.items() if note}
+
+
+def _device_note(device: str, cells: list[Cell | None], missing: str | None) -> str | None:
+    reasons = {cell.reason for cell in cells if cell is not None and cell.status == "skip"}
+    if missing:
+        return missing if missing in reasons else None
+    every_cell_skipped = all(cell is not None and cell.status == "skip" for cell in cells)
+    return reasons.pop() if device != "cpu" and len(reasons) == 1 and every_cell_skipped else None
 
 
 # --- rendering -------------------------------------------------------------------------------------
