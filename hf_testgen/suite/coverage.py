@@ -2,21 +2,17 @@
 model, revision) × device, from junit XML and/or `HF_TESTGEN_RESULTS` lines
 (`test_model_lookup_advanced.py --coverage`).
 
-junit XML says what passed, failed or skipped and why; the plugin adds to each generated test case
-the properties that key its row (`hf_testgen_model_type`, `_task`, `_model_id`, `_revision`,
-recorded at setup, before any skip) and, where the device is missing, why (`_device_missing`).
-Results lines say what a passing run measured (load and inference seconds, peak memory, semantic
-and golden verdicts). A results line alone means the test passed on that device. A cell combines
-every test case of one row on one device: failed if any failed (each failing test named), else
-passed if any passed, else skipped (with the first reason). A reason every skip of a column shares
-because the device is missing (no CUDA) is said once, in the column's header.
-
-junit XML of older runs has no properties: its rows are keyed by the file's name (type, and the task
-when the name carries one), and a results line of that type fills such a row.
+junit XML says what passed, failed or skipped and why; on each generated test case the plugin
+records, at setup and so before any skip, the properties that key its row (`hf_testgen_model_type`,
+`_task`, `_model_id`, `_revision`) and why its device is missing, if it is (`_device_missing`).
+Results lines say what a passing run measured (load and inference seconds, peak memory, verdicts);
+a results line alone means the test passed on that device. A cell combines every test case of one
+row on one device: failed if any failed (each failing test named), else passed if any passed, else
+skipped (first reason). A missing device's reason is said once, in its column's header. Rows of an
+older junit file (no properties) are keyed by the file's name, and a results line of the type fills one.
 
 Rendering: Markdown (pull request bodies, job summaries; every value through `markdown_cell`) and
-a static HTML page (Jinja with autoescaping; no script, no external resource, opens from disk).
-"""
+a static HTML page (Jinja with autoescaping; no script, no external resource, opens from disk)."""
 
 from __future__ import annotations
 
@@ -46,7 +42,7 @@ ROW_PROPERTIES = ("model_type", "task", "model_id", "revision")
 DEVICE_WIDE_MARK = "\N{DAGGER}"  # a cell skipped for its column's reason (said once, in the header)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class RowKey:
     """What a row is: one checkpoint of one file ("" where a junit file of an older run does not say)."""
 
@@ -268,8 +264,12 @@ def build_matrix(cases: Sequence[Case], lines: Sequence[ResultLine]) -> Matrix:
         key = case.key
         row = rows.setdefault(key, Row(key.model_type, task=key.task, model_id=key.model_id, revision=key.revision))
         row.cells.setdefault(case.device, Cell(case.status, case.reason)).add(case)
+    unnamed: dict[str, list[RowKey]] = {}  # rows of older junit files (no model named), by type as files spell it
+    for key in rows:
+        if not key.model_id:
+            unnamed.setdefault(_spelled(key.model_type), []).append(key)
     for line in lines:
-        row = _row_of_line(rows, line)
+        row = _row_of_line(rows, unnamed, line)
         row.cells.setdefault(line.device, Cell("pass")).result = line  # the last line of a device wins (a rerun)
     devices = {device for row in rows.values() for device in row.cells}
     ordered = [d for d in DEVICE_ORDER if d in devices] + sorted(devices - set(DEVICE_ORDER))
@@ -277,19 +277,22 @@ def build_matrix(cases: Sequence[Case], lines: Sequence[ResultLine]) -> Matrix:
     return Matrix(table, tuple(ordered), _device_notes(table, ordered, cases))
 
 
-def _row_of_line(rows: dict[RowKey, Row], line: ResultLine) -> Row:
-    """The row a results line belongs to: its own, else a row of an older junit file of its type that names no
-    model (re-keyed to the line's identity), else a new one."""
+def _spelled(model_type: str) -> str:
+    """A model type as a file name spells it ("xlm-roberta" -> "xlm_roberta")."""
+    return model_type.replace("-", "_").replace(".", "_")
+
+
+def _row_of_line(rows: dict[RowKey, Row], unnamed: dict[str, list[RowKey]], line: ResultLine) -> Row:
+    """The row a results line belongs to: its own, else an `unnamed` row of its type and task (or of no task),
+    re-keyed to the line's identity, else a new one."""
     key = RowKey(line.model_type, line.task or "", line.model_id, line.revision or "")
     if key in rows:
         return rows[key]
-    spelled = key.model_type.replace("-", "_").replace(".", "_")
-    unnamed = next(
-        (old for old, row in rows.items() if not row.model_id and old.task in ("", key.task)
-         and old.model_type.replace("-", "_").replace(".", "_") == spelled),
-        None,
-    )  # fmt: skip
-    row = rows.pop(unnamed) if unnamed else Row(key.model_type)
+    candidates = unnamed.get(_spelled(key.model_type), [])
+    old = next((old for old in candidates if old.task in ("", key.task)), None)
+    if old is not None:
+        candidates.remove(old)
+    row = rows.pop(old) if old is not None else Row(key.model_type)
     row.model_type, row.task, row.model_id, row.revision = key.model_type, key.task, key.model_id, key.revision
     rows[key] = row
     return row
