@@ -370,7 +370,7 @@ def render_markdown(matrix: Matrix) -> str:
         lines.append("| " + " | ".join(markdown_cell(value) if value else " " for value in cells) + " |")
     mark = DEVICE_WIDE_MARK
     lines += ["", *(f"{mark} {markdown_cell(d)}: skipped: {markdown_cell(n)}" for d, n in matrix.device_notes.items())]
-    lines += ["", "Legend: " + "; ".join(f"{markdown_cell(mark)}: {text}" for mark, text in LEGEND)]
+    lines += ["", "Legend:", *(f"- {markdown_cell(mark)}: {text}" for mark, text in LEGEND)]
     return "\n".join(lines) + "\n"
 
 
