@@ -83,7 +83,7 @@ def add_coverage_args(parser: argparse.ArgumentParser) -> None:
 def coverage_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """`--coverage FILES... [--html F] [--markdown F]`: Markdown on stdout when no file is named."""
     from ..core.files import atomic_write_text
-    from ..suite.coverage import build_matrix, read_inputs, render_html, render_markdown
+    from ..suite.coverage import build_matrix, read_inputs, render_html, render_markdown, summary_text
     from ..suite.results import skipped_warnings
 
     if not args.coverage:
@@ -106,5 +106,5 @@ def coverage_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace
     if not (args.html or args.markdown):
         sys.stdout.write(markdown)
     else:
-        print(f"coverage: {len(matrix.rows)} model type(s) x {len(matrix.devices)} device(s); {matrix.totals_text()}")
+        print(f"coverage: {summary_text(matrix)}")
     return EXIT_OK

@@ -26,6 +26,8 @@ from .model import DeviceRecord, ModelUnderTest
 from .settings import REQUIRED_CONSTANTS, RuntimeSettings, Target
 
 DEVICES = ("cpu", "cuda", "mps")
+# junit properties of every generated test case, read back by the coverage page (hf_testgen.suite.coverage).
+PROPERTY_PREFIX = "hf_testgen_"
 # Several semantic tests share one verdict per device: a failure outweighs a pass, a pass a skip.
 VERDICT_RANK = {"skipped": 1, "passed": 2, "failed": 3}
 
@@ -54,6 +56,32 @@ def device_missing(device: str) -> str | None:
         if mps is None or not mps.is_available():
             return "Apple MPS is not available on this machine"
     return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    record_target_properties(item)
+
+
+def record_target_properties(item: pytest.Item) -> None:
+    """Name what a generated test tests in its junit report, before any fixture runs or skips: model type, task,
+    model id and revision (a coverage row's key) and, when the test's device is missing here, why. Appended to
+    `item.user_properties` as pytest's `record_property` fixture does, without that fixture's warning under
+    junit_family xunit2 (the properties are written all the same)."""
+    module = getattr(item, "module", None)
+    if not is_generated(module):
+        return
+    try:
+        target = Target.from_module(module, RuntimeSettings.from_env(os.environ))
+    except (TypeError, ValueError):
+        return  # the hf_testgen_settings and loaded_model fixtures report it
+    values = {"model_type": target.model_type, "task": target.task, "model_id": target.model_id}
+    values["revision"] = target.revision or ""
+    callspec = getattr(item, "callspec", None)
+    missing = device_missing(callspec.params["device"]) if callspec and "device" in callspec.params else None
+    if missing:
+        values["device_missing"] = missing
+    item.user_properties.extend((PROPERTY_PREFIX + name, value) for name, value in values.items())
 
 
 @pytest.fixture(scope="session")
