@@ -210,3 +210,32 @@ def test_the_hub_layer_catches_nothing_wholesale(path):
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda path: str(path.relative_to(PACKAGE)))
 def test_no_private_huggingface_hub_or_httpx_name_is_used(path):
     assert private_outside_names(path.read_text(encoding="utf-8")) == []
+
+
+# --- one error family, one vocabulary --------------------------------------------------------------
+def test_a_data_file_error_is_one_of_ours_and_still_a_value_error(tmp_path):
+    from hf_testgen.core.errors import HfTestgenError
+    from hf_testgen.core.files import DataFileError, read_data_file
+
+    (path := tmp_path / "latin1.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(DataFileError) as err:
+        read_data_file(path)
+    assert isinstance(err.value, HfTestgenError) and isinstance(err.value, ValueError)
+    assert str(err.value) == "is not UTF-8 text"
+
+
+def test_every_rejection_kind_is_in_the_vocabulary():
+    from hf_testgen.core.records import REJECTION_KINDS, Rejection
+
+    assert Rejection("acme/x", "ranked below acme/y").kind in REJECTION_KINDS
+    assert set(REJECTION_KINDS) == {"access", "test-model", "task", "framework", "size", "ranked"}
+
+
+def test_httpcore_errors_map_to_httpx_errors_of_the_same_meaning():
+    from hf_testgen.hub import transport
+
+    pairs = transport._HTTPX_ERROR_OF
+    assert all(core.__name__ == mapped.__name__ for core, mapped in pairs)
+    assert all(issubclass(mapped, transport.http.TransportError) for _, mapped in pairs)
+    for index, (core, _) in enumerate(pairs):  # subclasses first, so the first match is the closest
+        assert not any(issubclass(core, earlier) for earlier, _ in pairs[:index])
