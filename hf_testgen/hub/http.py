@@ -12,7 +12,8 @@ event hooks through its public `set_client_factory` (see `install_hooks`), activ
   into `RetryableAnswer` at once, so that huggingface_hub never sleeps on it.
 
 `call_with_retries` is our one bounded loop: it retries a `RetryableAnswer` while tries and time
-remain, waiting out Retry-After only when the wait fits. No private huggingface_hub module is used.
+remain, waiting out Retry-After only when the wait fits. No private huggingface_hub name is used: its
+retry warnings are silenced inside a deadline through its public `utils.logging` verbosity.
 Outside a deadline (e.g. transformers downloading weights in the same process) the hooks do nothing.
 
 Issue 15 closed what the hooks alone could not bound:

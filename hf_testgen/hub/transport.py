@@ -13,7 +13,11 @@ wall-clock deadline, on new and on kept-alive connections alike.
 way to pass a backend). Proxies named in the environment are honoured the way urllib reads them
 (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), through httpcore's `HTTPProxy` on the same backend.
 Outside a call's deadline (transformers downloading weights in the same process) the backend
-passes every timeout through unchanged.
+passes every timeout through unchanged. `BoundedBody` bounds the body's bytes and time as well.
+
+Only public names of httpx and httpcore are used (their `SyncByteStream`, `BaseTransport`,
+`NetworkStream`, `NetworkBackend`, pools and exceptions); httpcore's exceptions are raised as
+httpx's through one explicit table, as httpx's own transport does.
 """
 
 from __future__ import annotations
