@@ -192,9 +192,11 @@ def os_error_line(err: OSError) -> str:
 
 
 def run_guarded(body: Callable[[], int]) -> int:
-    """Run a command body; turn our errors and OSErrors into one line on stderr and an exit code.
+    """Run a command body; turn any exception into one line on stderr and a non-zero exit code.
 
-    Anything else is a bug and keeps its traceback. HF_DEBUG=1 shows the traceback of ours too.
+    Our errors and OSErrors get their exit code from `ERROR_EXIT_CODES`. Anything else is a bug
+    of ours: one line that says so (exit code 1), never a silent fallback. HF_DEBUG=1 re-raises
+    every one of them, for its traceback.
     """
     try:
         return body()
@@ -202,11 +204,18 @@ def run_guarded(body: Callable[[], int]) -> int:
         # the reader went away (`... | head`): no message, and no second error when Python flushes stdout
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
-    except (HfTestgenError, OSError) as err:
+    except Exception as err:  # the one place every exception ends: a line, or with HF_DEBUG=1 its traceback
         if os.environ.get("HF_DEBUG"):
             raise
-        if isinstance(err, OSError) and not isinstance(err, HfTestgenError):
-            print(f"error: {terminal_safe(os_error_line(err))}", file=sys.stderr)
-            return EXIT_FAILED
-        print(f"error: {terminal_safe(err)}", file=sys.stderr)
-        return next(code for error_type, code in ERROR_EXIT_CODES if isinstance(err, error_type))
+        print(f"error: {terminal_safe(error_line(err))}", file=sys.stderr)
+        return next((code for error_type, code in ERROR_EXIT_CODES if isinstance(err, error_type)), EXIT_FAILED)
+
+
+def error_line(err: Exception) -> str:
+    """The one line a user sees for an exception: ours as it is, an OSError naming its path, a bug as one."""
+    if isinstance(err, HfTestgenError):
+        return str(err)
+    if isinstance(err, OSError):
+        return os_error_line(err)
+    first = str(err).splitlines()[0] if str(err).strip() else ""
+    return f"internal error (a bug in hf-testgen): {type(err).__name__}: {first} (set HF_DEBUG=1 for the traceback)"

@@ -1,8 +1,9 @@
 """argparse entry points: the top-level scripts and the `hf-testgen` command.
 
 Each `*_main()` returns an exit code: 0 success, 1 a failure of the environment (Hub, registry
-file, any file that cannot be read or written), 2 bad usage or no model meets a hard constraint.
-Errors are one line on stderr; set HF_DEBUG=1 for a traceback. What the commands share (exit codes,
+file, any file that cannot be read or written) or a bug of ours (an unexpected exception), 2 bad
+usage or no model meets a hard constraint. Errors are one line on stderr, bugs included; set
+HF_DEBUG=1 for a traceback. What the commands share (exit codes,
 argument types, shared flags) lives in `cli_common`, below this module.
 """
 

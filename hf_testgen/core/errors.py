@@ -60,6 +60,15 @@ class HubUnavailableError(HfTestgenError, ConnectionError):
         self.reason = reason
 
 
+# --- files ---------------------------------------------------------------------------------
+class DataFileError(HfTestgenError, ValueError):
+    """A data file that cannot be used: not a regular file, too large, unreadable, not UTF-8.
+
+    Raised by `files.read_data_file`; each reader names the file when it re-raises it as its own
+    error (`RegistryError`, `ResultsFormatError`, ...).
+    """
+
+
 # --- registry ------------------------------------------------------------------------------
 class RegistryError(HfTestgenError, ValueError):
     """`model_registry.json` (or `benchmarks.json`) is missing, corrupt or invalid; `.path` names it."""

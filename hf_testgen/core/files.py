@@ -1,7 +1,7 @@
 """Reading and writing the project's files safely: the one atomic writer, and a bounded reader
 for data files (`model_registry.json`, `benchmarks.json`) that may be anything a user points at.
 
-A leaf module: it imports nothing from the package.
+It imports only `errors` from the package (`DataFileError`, re-exported here for its readers).
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ import os
 import stat
 from pathlib import Path
 
+from .errors import DataFileError
+
 MAX_DATA_FILE_BYTES = 64 * 1024 * 1024  # the shipped registry is 0.3 MB and benchmarks 0.8 MB
-
-
-class DataFileError(ValueError):
-    """A data file that cannot be used: not a regular file, too large, unreadable, not UTF-8."""
 
 
 def read_data_file(path: Path, *, limit: int = MAX_DATA_FILE_BYTES) -> str:

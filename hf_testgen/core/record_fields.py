@@ -19,7 +19,6 @@ from .outside import MAX_NUMBER, OutsideValueError, clamp_to_now
 from .outside import number as bounded_number
 from .outside import parse_datetime as parse_outside_datetime
 
-INFO_FIELDS = ("sha", "downloads", "likes", "trending_score", "pipeline_tag", "library_name", "tags")
 _SHA_RE = re.compile(r"[0-9a-f]{40}")
 MAX_SIZE_MB = MAX_NUMBER / 1_000_000  # 1 EB: no checkpoint is larger, and bytes stay exact integers
 
@@ -77,10 +76,11 @@ def parse_datetime(value: str) -> datetime:
 
 # --- a Hub answer's size facts ---------------------------------------------------------------------
 def hub_parameters(safetensors: Any) -> tuple[tuple[tuple[str, int], ...], int | None]:
-    """(parameter count per dtype, the Hub's total) of a `safetensors` answer, each count bounded."""
+    """(parameter count per dtype, the Hub's total) of a `huggingface_hub.SafeTensorsInfo` (or None),
+    each count bounded."""
     if safetensors is None:
         return (), None
-    raw = getattr(safetensors, "parameters", None) or {}
+    raw = {} if safetensors.parameters is None else safetensors.parameters
     if not isinstance(raw, dict):
         raise ValueError("field 'safetensors.parameters': expected an object of counts per dtype")
     parameters = tuple(
@@ -89,15 +89,16 @@ def hub_parameters(safetensors: Any) -> tuple[tuple[tuple[str, int], ...], int |
             for k, v in raw.items()
         )
     )
-    total = whole(bounded_number(getattr(safetensors, "total", None), "safetensors.total", minimum=0, whole=True))
+    total = whole(bounded_number(safetensors.total, "safetensors.total", minimum=0, whole=True))
     return parameters, total
 
 
-def hub_siblings(info: Any, file_type: type) -> tuple[Any, ...]:
-    """A repo's files with their sizes; a negative, fractional or boolean size rejects the row."""
+def hub_siblings(siblings: Any, file_type: type) -> tuple[Any, ...]:
+    """A repo's files (`huggingface_hub.RepoSibling`s, or None) with their sizes; a negative,
+    fractional or boolean size rejects the row."""
     files = []
-    for sibling in getattr(info, "siblings", None) or ():
-        size = sibling.lfs.size if getattr(sibling, "lfs", None) is not None else sibling.size
+    for sibling in () if siblings is None else siblings:
+        size = sibling.lfs.size if sibling.lfs is not None else sibling.size
         checked = bounded_number(size, f"siblings[{sibling.rfilename}].size", minimum=0, whole=True)
         files.append(file_type(name=sibling.rfilename, size=whole(checked)))
     return tuple(files)

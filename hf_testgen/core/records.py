@@ -15,7 +15,6 @@ from typing import Any, Literal, get_args
 from .ids import is_test_model_id, validate_model_id
 from .outside import clamp_to_now
 from .record_fields import (
-    INFO_FIELDS,
     MAX_SIZE_MB,
     class_names,
     hub_parameters,
@@ -38,7 +37,8 @@ SizeMethod = Literal[
 ]  # fmt: skip
 # How far a size can be trusted against a hard limit: only "exact" and "upper" bounds may pass one.
 SizeBound = Literal["exact", "upper", "estimate"]
-RejectionKind = Literal["access", "test-model", "task", "framework", "size"]
+# Why selection did not take a candidate: the filter that said no, or "ranked" (it passed, another won).
+RejectionKind = Literal["access", "test-model", "task", "framework", "size", "ranked"]
 Source = Literal["api", "registry", "size-fallback", "static-default"]
 # The dtype a generated test loads the weights in: "auto" is the checkpoint's stored dtype (transformers 5's default).
 LoadDtype = Literal["auto", "float32", "bfloat16", "float16"]
@@ -159,11 +159,14 @@ class ModelCandidate:
         cls, info: Any, *, model_type: str | None = None, fact_source: str = "hub-api"
     ) -> ModelCandidate:
         """Build a candidate from a `huggingface_hub.ModelInfo` (list_models or model_info answer)."""
-        parameters, total = hub_parameters(getattr(info, "safetensors", None))
-        siblings = hub_siblings(info, WeightFile)
-        config = getattr(info, "config", None) or {}
+        parameters, total = hub_parameters(info.safetensors)
+        siblings = hub_siblings(info.siblings, WeightFile)
+        config = {} if info.config is None else info.config
         stored = stored_dtype(parameters)
-        fields = {name: getattr(info, name, None) for name in INFO_FIELDS}
+        fields = {
+            "sha": info.sha, "downloads": info.downloads, "likes": info.likes, "trending_score": info.trending_score,
+            "pipeline_tag": info.pipeline_tag, "library_name": info.library_name, "tags": info.tags,
+        }  # fmt: skip
         architectures = config.get("architectures") if isinstance(config, dict) else None
         return cls(
             model_id=validate_model_id(info.id),
@@ -172,18 +175,18 @@ class ModelCandidate:
             downloads=int(number(fields, "downloads", minimum=0, whole=True) or 0),
             likes=int(number(fields, "likes", minimum=0, whole=True) or 0),
             trending_score=float(number(fields, "trending_score") or 0.0),
-            last_modified=clamp_to_now(getattr(info, "last_modified", None)),
+            last_modified=clamp_to_now(info.last_modified),
             pipeline_tag=text(fields, "pipeline_tag"),
             library_name=text(fields, "library_name"),
             tags=strings(fields, "tags"),
-            gated=bool(getattr(info, "gated", False)),  # False, "auto" or "manual"
-            disabled=bool(getattr(info, "disabled", False)),
-            private=bool(getattr(info, "private", False)),
+            gated=bool(info.gated),  # None (not asked for), False, "auto" or "manual"
+            disabled=bool(info.disabled),
+            private=bool(info.private),
             architectures=class_names(architectures),
             parameters=parameters,
             parameters_total=total,
             siblings=siblings,
-            used_storage=hub_used_storage(getattr(info, "used_storage", None)),
+            used_storage=hub_used_storage(info.used_storage),
             dtype=stored,
             fact_source=fact_source,
         )
@@ -257,7 +260,7 @@ class Rejection:
 
     model_id: str
     reason: str
-    kind: RejectionKind | Literal["ranked"] = "ranked"  # which filter said no; "ranked": it passed, another won
+    kind: RejectionKind = "ranked"  # which filter said no; "ranked": it passed, another won
 
     def to_dict(self) -> dict[str, str]:
         return {"model_id": self.model_id, "kind": self.kind, "reason": self.reason}

@@ -1,8 +1,10 @@
 """The only module that talks to the Hub, through `huggingface_hub.HfApi`.
 
-Every call runs inside `hub_http.deadline(...)` and `hub_http.call_with_retries(...)`: one
+Every call runs inside `hub.http.deadline(...)` and `hub.http.call_with_retries(...)`: one
 overall deadline that covers every request, retry and body, and our own bounded retries of 429
-and 5xx answers (see `hub_http`). Only public huggingface_hub API is used. Answers become
+and 5xx answers (see `hub.http`). Only public huggingface_hub API is used. A failure of the Hub
+or the network is one `HubUnavailableError` with a reason (`hub.errors`); anything else, a bug
+of ours included, propagates and is never a reason to fall back. Answers become
 `ModelCandidate` records here, one row at a time: a row that does not parse is skipped with a
 note naming the model and the field, never a traceback.
 """
@@ -12,15 +14,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from .._version import __version__
 from ..core.config import Settings
-from ..core.errors import HubFailure, HubUnavailableError
+from ..core.errors import HubUnavailableError
 from ..core.records import ModelCandidate, Note
-from ..core.text import REDACTED, redact_text, terminal_safe
+from ..core.text import terminal_safe
 from ..facts.frameworks import detect_frameworks
 from ..facts.sizing import estimate_candidate_size
+from .errors import hub_errors, parsed, translate
 from .http import call_with_retries, deadline, install_hooks
 
 if TYPE_CHECKING:
@@ -61,6 +64,9 @@ EXPAND_TO_FIELD = {
     "config": "architectures",
     "usedStorage": "used_storage",
 }
+T = TypeVar("T")
+
+
 def make_api(settings: Settings) -> HfApi:
     """The one factory for the Hub client; the endpoint comes from settings, not from import time."""
     from huggingface_hub import HfApi
@@ -72,52 +78,6 @@ def make_api(settings: Settings) -> HfApi:
         library_name="hf-testgen",
         library_version=__version__,
     )
-
-
-def _translate(err: BaseException, settings: Settings) -> HubUnavailableError:
-    """Our error for whatever huggingface_hub or the HTTP layer raised: a reason, and a one-line
-    message without the endpoint's credentials and without terminal control characters."""
-    found = _shape_error(err) or _classify(err)
-    message = str(found).replace(settings.token, REDACTED) if settings.token else str(found)
-    message = terminal_safe(redact_text(message, settings.endpoint))
-    if message == str(found):
-        return found
-    return HubUnavailableError(found.reason, message)
-
-
-def _shape_error(err: BaseException) -> HubUnavailableError | None:
-    """An answer too deep for the JSON parser, or of the wrong shape for huggingface_hub (an object
-    where a list was expected gives TypeError when its keys are read as rows): a bad answer."""
-    if isinstance(err, RecursionError):
-        return HubUnavailableError("bad_response", "the Hub's answer is JSON nested too deep to read")
-    if isinstance(err, (TypeError, AttributeError, KeyError)):
-        return HubUnavailableError(
-            "bad_response", f"the Hub's answer is not of the expected shape (a list of models): {type(err).__name__}"
-        )
-    return None
-
-
-def _classify(err: BaseException) -> HubUnavailableError:
-    from huggingface_hub import errors as hf_errors
-
-    if isinstance(err, HubUnavailableError):
-        return err
-    if isinstance(err, hf_errors.OfflineModeIsEnabled):
-        return HubUnavailableError("offline", "HF_HUB_OFFLINE is set")
-    if isinstance(err, hf_errors.RepositoryNotFoundError):
-        return HubUnavailableError("not_found", f"not found on the Hub: {str(err).splitlines()[0]}")
-    if isinstance(err, hf_errors.HfHubHTTPError):
-        status = getattr(err.response, "status_code", None)
-        reason: HubFailure = (
-            "rate_limited" if status == 429 else "server_error" if (status or 0) >= 500 else
-            "not_found" if status == 404 else "bad_response"
-        )  # fmt: skip
-        return HubUnavailableError(reason, f"the Hub answered {status}: {str(err).splitlines()[0]}")
-    if isinstance(err, TimeoutError) or type(err).__name__.endswith("Timeout") or "Timeout" in type(err).__name__:
-        return HubUnavailableError("timeout", f"the Hub timed out: {err}")
-    if isinstance(err, ValueError):  # json.JSONDecodeError, pydantic-free parsing errors
-        return HubUnavailableError("bad_response", f"the Hub's answer could not be read: {err}")
-    return HubUnavailableError("offline", f"the Hub could not be reached: {type(err).__name__}: {err}")
 
 
 def enrich(candidate: ModelCandidate) -> ModelCandidate:
@@ -193,8 +153,8 @@ def parse_rows(infos: list[Any], *, model_type: str, notes: list[Note] | None) -
     for index, info in enumerate(infos):
         try:
             candidate = enrich(ModelCandidate.from_model_info(info, model_type=model_type))
-        except (ValueError, TypeError, AttributeError) as err:
-            shown = _shown(getattr(info, "id", None))
+        except ValueError as err:  # a field named by the record's checks
+            shown = _shown(info.id)
             _note(notes, f"Hub row {index} ({shown}) skipped: {err}")
             continue
         if candidate.model_id in seen:
@@ -246,12 +206,31 @@ def fetch_candidates(
 
     filters = _server_filters(api, gated=gated, max_size_mb=max_size_mb)
     listing = _listing(api, model_type, task=task, limit=limit or settings.api_limit, filters=filters)
-    with deadline(settings) as budget:
-        try:
-            infos = call_with_retries(listing, budget)
-        except Exception as err:  # every failure of the live level becomes a reason to fall back
-            raise _translate(err, settings) from err
+    infos = _hub_call(lambda: parsed(listing, "a list of models"), settings)
     return parse_rows(infos, model_type=model_type, notes=notes)
+
+
+def _hub_call(
+    call: Callable[[], T],
+    settings: Settings,
+    *,
+    max_requests: int | None = None,
+    on_requests: Callable[[int], None] | None = None,
+    more_tries: int = 0,
+) -> T:
+    """`call()` within one deadline and our bounded retries (`hub.http`); `on_requests` gets the
+    number of requests sent, also when the call fails. A failure of the Hub or the network (one of
+    `hub_errors()`) becomes one `HubUnavailableError` with a reason; anything else propagates.
+    """
+    with deadline(settings, max_requests=max_requests) as budget:
+        budget.max_tries += more_tries
+        try:
+            return call_with_retries(call, budget)
+        except hub_errors() as err:
+            raise translate(err, settings) from err
+        finally:
+            if on_requests is not None:
+                on_requests(budget.tries)
 
 
 def fetch_model(
@@ -272,17 +251,15 @@ def fetch_model(
         HubUnavailableError: with reason "not_found" when the model does not exist.
     """
     api = make_api(settings)
-    with deadline(settings, max_requests=max_requests) as budget:
-        try:
-            info = call_with_retries(lambda: api.model_info(model_id, files_metadata=True), budget)
-        except Exception as err:
-            raise _translate(err, settings) from err
-        finally:
-            if on_requests is not None:
-                on_requests(budget.tries)
+    info = _hub_call(
+        lambda: parsed(lambda: api.model_info(model_id, files_metadata=True), "a model's facts"),
+        settings,
+        max_requests=max_requests,
+        on_requests=on_requests,
+    )
     try:
         return enrich(ModelCandidate.from_model_info(info, model_type=model_type, fact_source="hub-api model_info"))
-    except (ValueError, TypeError, AttributeError) as err:
+    except ValueError as err:  # a field named by the record's checks
         message = f"the Hub's answer for {_shown(model_id)} is unusable: {err}"
         raise HubUnavailableError("bad_response", message) from None
 
@@ -321,8 +298,7 @@ def fetch_candidate_pages(
         limit: candidates per page asked for.
         pages: how many pages of `limit` to read (the Hub may split them further).
         task: a pipeline tag to filter on, or None for every task.
-        on_requests: called once with the number of HTTP requests sent (pages and retries),
-            also when the call fails, so that the caller can keep a request budget.
+        on_requests: called once with the number of HTTP requests sent, also when the call fails.
         max_requests: the most requests the call may send, pages, redirects and retries together
             (the refresh passes what its `--max-requests` window has left); past it the call fails.
 
@@ -332,16 +308,9 @@ def fetch_candidate_pages(
     Raises:
         HubUnavailableError: offline, rate limited beyond the deadline, 5xx, timeout, bad JSON.
     """
-    api = make_api(settings)
-
-    listing = _listing(api, model_type, task=task, limit=limit * pages)
-    with deadline(settings, max_requests=max_requests) as budget:
-        budget.max_tries = settings.api_max_tries + pages - 1  # a retried listing starts again at page 1
-        try:
-            infos = call_with_retries(listing, budget)
-        except Exception as err:  # every failure becomes one HubUnavailableError with a reason
-            raise _translate(err, settings) from err
-        finally:
-            if on_requests is not None:
-                on_requests(budget.tries)
+    listing = _listing(make_api(settings), model_type, task=task, limit=limit * pages)
+    infos = _hub_call(  # a retried listing starts again at page 1: one more try per page
+        lambda: parsed(listing, "a list of models"), settings,
+        max_requests=max_requests, on_requests=on_requests, more_tries=pages - 1,
+    )  # fmt: skip
     return parse_rows(infos, model_type=model_type, notes=notes)

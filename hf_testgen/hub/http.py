@@ -12,12 +12,13 @@ event hooks through its public `set_client_factory` (see `install_hooks`), activ
   into `RetryableAnswer` at once, so that huggingface_hub never sleeps on it.
 
 `call_with_retries` is our one bounded loop: it retries a `RetryableAnswer` while tries and time
-remain, waiting out Retry-After only when the wait fits. No private huggingface_hub module is used.
+remain, waiting out Retry-After only when the wait fits. No private huggingface_hub name is used: its
+retry warnings are silenced inside a deadline through its public `utils.logging` verbosity.
 Outside a deadline (e.g. transformers downloading weights in the same process) the hooks do nothing.
 
 Issue 15 closed what the hooks alone could not bound:
 
-- the header phase: the client's transport is `hub_transport.DeadlineTransport`, whose sockets
+- the header phase: the client's transport is `transport.DeadlineTransport`, whose sockets
   never wait past the deadline, so connect, status line, headers and body share it;
 - the size: an answer is read to at most `MAX_RESPONSE_BYTES` after decompression (a declared
   Content-Length above it is refused before reading; gzip and deflate are decoded here, in
@@ -34,8 +35,6 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
-import importlib
-import logging
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -170,19 +169,19 @@ def _after_response(response: Any) -> None:
 
 
 def _body_stream(response: Any, budget: Budget) -> Any:
-    """The response body as a stream that stops at the deadline and at `budget.max_bytes`.
-
-    gzip and deflate are decoded here, `max_bytes` at a time, and the Content-Encoding header is
-    dropped so that httpx does not decode again: httpx would expand a compressed bomb in one go.
+    """The response body as a stream that stops at the deadline and at `budget.max_bytes`
+    (`transport.BoundedBody`). The Content-Encoding header of a gzip or deflate answer is dropped,
+    so that httpx does not decode again what the stream decodes in bounded steps.
 
     Raises:
         HubUnavailableError: "bad_response" for a declared length above the cap or an encoding
             that was not asked for (before any of the body is read).
     """
-    http = importlib.import_module(type(response).__module__.split(".")[0])  # httpx or httpx2
-    cap_mb = f"{budget.max_bytes / 1_000_000:g} MB"
-    declared = response.headers.get("Content-Length", "")
-    if declared.strip().isascii() and declared.strip().isdigit() and int(declared) > budget.max_bytes:
+    from .transport import BoundedBody  # loaded by `install_hooks` already; it imports httpx
+
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isascii() and declared.isdigit() and int(declared) > budget.max_bytes:
+        cap_mb = f"{budget.max_bytes / 1_000_000:g} MB"
         raise HubUnavailableError("bad_response", f"the Hub's answer is {int(declared):,} bytes, over the {cap_mb} cap")
     encoding = response.headers.get("Content-Encoding", "").strip().lower()
     if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
@@ -193,49 +192,7 @@ def _body_stream(response: Any, budget: Budget) -> Any:
     if encoding in ("gzip", "x-gzip", "deflate"):
         decoder = zlib.decompressobj(16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS)
         del response.headers["Content-Encoding"]
-
-    def too_big() -> HubUnavailableError:
-        return HubUnavailableError("bad_response", f"the Hub's answer passed the {cap_mb} cap; reading stopped")
-
-    def decoded(chunk: bytes, room: int) -> Iterator[bytes]:
-        if decoder is None:
-            yield chunk
-            return
-        try:
-            while chunk:
-                piece = decoder.decompress(chunk, room + 1)  # at most one byte past the room: enough to tell
-                room -= len(piece)
-                yield piece
-                if room < 0:
-                    return
-                chunk = decoder.unconsumed_tail
-        except zlib.error as err:
-            message = f"the Hub's {encoding} answer does not decompress: {err}"
-            raise HubUnavailableError("bad_response", message) from None
-
-    class BoundedStream(http.SyncByteStream):  # type: ignore[misc, name-defined]
-        def __init__(self, inner: Any) -> None:
-            self._inner = inner
-
-        def __iter__(self) -> Iterator[bytes]:
-            size = 0
-            try:
-                for chunk in self._inner:
-                    if budget.remaining() <= 0:
-                        raise budget.timed_out()
-                    for piece in decoded(chunk, budget.max_bytes - size):
-                        size += len(piece)
-                        if size > budget.max_bytes:
-                            raise too_big()
-                        yield piece
-            except Exception:
-                budget.broken = True
-                raise
-
-        def close(self) -> None:
-            self._inner.close()
-
-    return BoundedStream(response.stream)
+    return BoundedBody(response.stream, budget, decoder, encoding)
 
 
 _installed = False
@@ -254,11 +211,12 @@ def install_hooks() -> None:
         return
     from huggingface_hub import get_session, set_client_factory
 
-    from .transport import make_transport
+    from .transport import http, make_transport
 
     template = get_session()
+    if not isinstance(template, http.Client):
+        raise TypeError(f"huggingface_hub's client is a {type(template).__name__}, not an {http.__name__}.Client")
     client_class = type(template)
-    http = importlib.import_module(client_class.__module__.split(".")[0])  # httpx or httpx2
     request_hooks = [*template.event_hooks["request"], _before_request]
     response_hooks = [*template.event_hooks["response"], _after_response]
     follow_redirects, timeout, headers = template.follow_redirects, template.timeout, dict(template.headers)
@@ -266,7 +224,7 @@ def install_hooks() -> None:
     def client_factory() -> Any:
         return client_class(
             event_hooks={"request": list(request_hooks), "response": list(response_hooks)},
-            transport=make_transport(http, _budget.get),
+            transport=make_transport(_budget.get),
             follow_redirects=follow_redirects,
             timeout=timeout,
             headers=headers,
@@ -296,6 +254,8 @@ def bounded(
 ) -> Iterator[Budget]:
     """A budget of `deadline_s` seconds for the Hub calls made inside, to `endpoint`'s host only
     (also used by the pytest plugin's probe, which has no `Settings`). Installs the hooks."""
+    from huggingface_hub.utils import logging as hf_logging
+
     install_hooks()
     budget = Budget(
         expires=time.monotonic() + deadline_s,
@@ -306,13 +266,12 @@ def bounded(
     )
     token = _budget.set(budget)
     # huggingface_hub logs a warning per network retry; within the deadline our error carries the reason.
-    retry_logger = logging.getLogger("huggingface_hub.utils._http")
-    level = retry_logger.level
-    retry_logger.setLevel(logging.ERROR)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity(hf_logging.ERROR)
     try:
         yield budget
     finally:
-        retry_logger.setLevel(level)
+        hf_logging.set_verbosity(verbosity)
         _budget.reset(token)
 
 

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from ..core.config import Settings
 from ..core.errors import HubUnavailableError, UsageError
 from ..core.progress import Progress, RequestBudget
-from ..core.records import Framework, validate_model_id
+from ..core.records import Framework, ModelCandidate, validate_model_id
 
 
 @dataclass(frozen=True)
@@ -50,19 +50,7 @@ def verify_model(model_id: str, *, settings: Settings, framework: Framework | No
         if err.reason == "not_found":
             return Verdict(model_id, exists=False, usable=False, problems=("does not exist on the Hub",))
         raise
-    problems = [
-        word
-        for flag, word in (
-            (candidate.gated, "gated"),
-            (candidate.disabled, "disabled"),
-            (candidate.private, "private"),
-        )
-        if flag
-    ]
-    if not candidate.frameworks:
-        problems.append("has no weight files")
-    elif framework is not None and framework not in candidate.frameworks:
-        problems.append(f"has no {framework} weights")
+    problems = _problems(candidate, framework)
     return Verdict(
         model_id=model_id,
         exists=True,
@@ -73,6 +61,17 @@ def verify_model(model_id: str, *, settings: Settings, framework: Framework | No
         size_method=candidate.size.method if candidate.size else None,
         sha=candidate.sha,
     )
+
+
+def _problems(candidate: ModelCandidate, framework: Framework | None) -> list[str]:
+    """What makes an existing model unusable for a generated test (none: usable)."""
+    flags = (("gated", candidate.gated), ("disabled", candidate.disabled), ("private", candidate.private))
+    problems = [word for word, flag in flags if flag]
+    if not candidate.frameworks:
+        problems.append("has no weight files")
+    elif framework is not None and framework not in candidate.frameworks:
+        problems.append(f"has no {framework} weights")
+    return problems
 
 
 # --- the whole registry (find_models.py --verify-registry) -------------------------------
