@@ -26,7 +26,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, width: i
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     limit = _terminal_width() if width is None else width
     floors = [min(w, max(len(str(h)), 12)) for w, h in zip(widths, headers, strict=True)]
-    widths = _fit(widths, floors, limit)
+    # the first column (a model id, a task, a level) wraps only when the others cannot make room
+    widths = _fit(_fit(widths, [widths[0], *floors[1:]], limit), floors, limit)
     lines: list[str] = []
     for number, row in enumerate(cells):
         lines.extend(_row_lines(row, widths))

@@ -178,5 +178,6 @@ def unknown_choice(
     """
     close = closest(value, [*choices, *aliases])
     if close:
-        return f"unknown {what} {value[:60]!r}; did you mean {' or '.join(close)}?"
+        options = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+        return f"unknown {what} {value[:60]!r}; did you mean {options}?"
     return f"unknown {what} {value[:60]!r}; " + (listed or f"valid: {', '.join(choices)}")
