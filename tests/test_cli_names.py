@@ -179,6 +179,7 @@ def test_generate_takes_the_same_choices(env, tmp_path, capsys):
     "argv",
     [
         ["select", "--model-type", "bert"],
+        ["select", "--model-type", "bert", "--list-tasks"],
         ["lookup", "--model-type", "bert"],
         ["find", "--model-type", "bert"],
         ["find", "--verify-registry"],

@@ -141,8 +141,9 @@ def _list_tasks(args: argparse.Namespace) -> int:
     from ..facts import tasks
     from ..selection.chain import known_model_types, open_registry
 
+    settings = settings_from(args)  # an explicit --registry that cannot be opened is an error here too
     try:
-        registry = open_registry(settings_from(args).registry_path)
+        registry = open_registry(settings.registry_path)
     except RegistryError:
         registry = None
     model_type = tasks.canonical_model_type(args.model_type, known_model_types(registry))
