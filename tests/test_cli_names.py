@@ -239,7 +239,8 @@ def test_the_size_fallback_row_never_names_a_model_larger_than_the_pick(env, tmp
 
 
 # --- tables fit the terminal ------------------------------------------------------------------------
-def test_a_table_wraps_its_widest_columns_to_the_width():
+def test_a_table_wraps_its_widest_columns_to_the_width(monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)  # pytest-xdist workers may set it; captured stdout is no terminal
     rows = [("google-t5/t5-small", "a long reason " * 10, "x"), ("org/other-model", "short", "y")]
     table = report._table(("model", "why", "z"), rows, width=60)
     lines = table.splitlines()
