@@ -69,10 +69,10 @@ def test_every_curated_type_selects_from_the_shipped_registry():
     ("args", "needle"),
     [
         (["--model-type", "bret"], "did you mean bert"),
-        (["--model-type", "bert", "--task", "imagine"], "valid tasks:"),
+        (["--model-type", "bert", "--task", "imagine"], "--list-tasks lists all"),
         (["--model-type", "gpt2", "--task", "image-classification"], "it can do: "),
-        (["--model-type", "bert", "--hardware", "tpu-huge"], "invalid choice"),
-        (["--model-type", "bert", "--framework", "mxnet"], "invalid choice"),
+        (["--model-type", "bert", "--hardware", "tpu-huge"], "unknown hardware profile 'tpu-huge'; valid: cpu-small"),
+        (["--model-type", "bert", "--framework", "mxnet"], "unknown framework 'mxnet'; valid: pytorch"),
         (["--model-type", "bert", "--max-size", "0"], "must be a positive number"),
         (["--model-type", "bert", "--max-size", "-5"], "must be a positive number"),
         (["--model-type", "bert", "--max-size", "big"], "is not a number"),

@@ -96,8 +96,9 @@ def test_a_bad_hub_row_is_skipped_with_a_note(local_hub, tmp_path, fault, change
 
 def test_a_bad_hub_row_is_one_warning_in_the_select_command(local_hub, env, tmp_path, capsys):
     env.setenv("HF_ENDPOINT", local_hub.url)
+    env.setenv("HF_TESTGEN_REGISTRY", str(tmp_path / "none.json"))  # a missing registry not named by --registry
     local_hub.hostile_rows("/api/models", [{**hub_record("acme/x", "bert"), "downloads": "lots"}])
-    code = cli.select_main(["--model-type", "bert", "--registry", str(tmp_path / "none.json"), "--hardware", "none"])
+    code = cli.select_main(["--model-type", "bert", "--hardware", "none"])
     assert code == 0
     err = capsys.readouterr().err
     assert "Traceback" not in err and "field 'downloads'" in err
@@ -147,20 +148,30 @@ def test_a_negative_size_is_never_printed(tmp_path, env, capsys):
     assert "-5" not in out and "acme/bert-bad" not in out and "size_mb" in err
 
 
+@pytest.mark.parametrize("given", ["flag", "environment"])
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
-def test_a_registry_that_is_not_a_regular_file_is_one_warning(tmp_path, kind):
+def test_a_registry_that_is_not_a_regular_file(tmp_path, kind, given):
+    """Named with --registry: one error, exit 1. Found through HF_TESTGEN_REGISTRY: one warning, and selection
+    falls through (a FIFO never blocks either)."""
     path = {"fifo": tmp_path / "fifo", "dev-zero": Path("/dev/zero"), "directory": tmp_path}[kind]
     if kind == "fifo":
         os.mkfifo(path)
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "HF_ENDPOINT")}
     env.update(USE_STATIC_REGISTRY="true")
+    flag = ["--registry", str(path)] if given == "flag" else []
+    if given == "environment":
+        env["HF_TESTGEN_REGISTRY"] = str(path)
     script = ROOT / "advanced_model_selection.py"
     result = subprocess.run(
-        [sys.executable, str(script), "--model-type", "bert", "--registry", str(path), "--hardware", "none"],
+        [sys.executable, str(script), "--model-type", "bert", *flag, "--hardware", "none"],
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
+    if given == "flag":
+        assert result.returncode == 1, result.stderr
+        assert result.stderr == f"error: {path}: not a regular file (given with --registry)\n" and result.stdout == ""
+    else:
+        assert result.returncode == 0, result.stderr
+        assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("kind", ["directory", "binary"])

@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import stat
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING
 
 from ..core.config import Settings
 from ..core.errors import (
@@ -25,9 +28,10 @@ from ..core.errors import (
     UsageError,
 )
 from ..core.files import NotRegularFileError, check_write_target, same_file
-from ..core.records import LOAD_DTYPES, Framework
-from ..core.text import terminal_safe
-from ..facts.hardware import HARDWARE_CHOICES
+from ..core.records import FRAMEWORKS, LOAD_DTYPES
+from ..core.text import terminal_safe, unknown_choice
+from ..facts.frameworks import canonical_framework
+from ..facts.hardware import HARDWARE_CHOICES, canonical_hardware
 
 if TYPE_CHECKING:
     from ..selection.chain import SelectionRequest
@@ -55,7 +59,72 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+# --- the program's own name ------------------------------------------------------------------------
+COMMAND = "hf-testgen"  # the installed command ([project.scripts] in pyproject.toml)
+_dispatcher: ContextVar[tuple[str, str] | None] = ContextVar("hf_testgen_dispatcher", default=None)
+
+
+@contextmanager
+def dispatched_by(subcommand: str, command: str = COMMAND) -> Iterator[None]:
+    """While `command subcommand` runs (the `hf-testgen` dispatcher), `prog_for` and `run_guarded` name it."""
+    token = _dispatcher.set((command, subcommand))
+    try:
+        yield
+    finally:
+        _dispatcher.reset(token)
+
+
+def prog_for(subcommand: str, script: str) -> str:
+    """The program name for usage, help and errors: `hf-testgen select` when the installed command
+    dispatched to the subcommand, else the checkout script the user ran (`advanced_model_selection.py`)."""
+    dispatcher = _dispatcher.get()
+    return f"{dispatcher[0]} {subcommand}" if dispatcher else script
+
+
+def _error_prefix() -> str:
+    """"hf-testgen select: error: " under the command; "error: " from a checkout script, as before."""
+    dispatcher = _dispatcher.get()
+    return f"{dispatcher[0]} {dispatcher[1]}: error: " if dispatcher else "error: "
+
+
+def examples(prog: str, *arguments: str) -> str:
+    """An epilog of example command lines, each starting the way the user starts this program:
+    `hf-testgen select ...` for the command, `python advanced_model_selection.py ...` in a checkout."""
+    start = f"python {prog}" if prog.endswith(".py") else prog
+    return "examples:\n" + "\n".join(f"  {start} {line}" for line in arguments)
+
+
 # --- argument types -------------------------------------------------------------------------------
+def _argument_type(parse: Callable[[str], str]) -> Callable[[str], str]:
+    """An argparse type from a facts parser: its UsageError becomes argparse's one-line usage error."""
+
+    def convert(text: str) -> str:
+        try:
+            return parse(text)
+        except UsageError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    convert.__name__ = parse.__name__  # argparse names the type in some messages
+    return convert
+
+
+DTYPE_ALIASES = {"fp32": "float32", "fp16": "float16", "half": "float16", "bf16": "bfloat16"}
+
+
+def _dtype(text: str) -> str:
+    """--dtype: a `LoadDtype` (fp32, fp16 and bf16 name them too)."""
+    value = text.strip().lower()
+    value = DTYPE_ALIASES.get(value, value)
+    if value not in LOAD_DTYPES:
+        raise UsageError(unknown_choice("dtype", text, LOAD_DTYPES, aliases=tuple(DTYPE_ALIASES)))
+    return value
+
+
+def _braced(choices: Sequence[str]) -> str:
+    """The metavar argparse shows for a choice: {a,b,c}."""
+    return "{" + ",".join(choices) + "}"
+
+
 def positive_mb(text: str) -> float:
     """--max-size: a positive, finite number of megabytes."""
     try:
@@ -138,17 +207,25 @@ def add_selection_args(parser: argparse.ArgumentParser, *, model_type_required: 
     parser.add_argument("--task", help="e.g. fill-mask, text-generation (default: the type's main task)")
     parser.add_argument(
         "--hardware",
-        choices=HARDWARE_CHOICES,
+        type=_argument_type(canonical_hardware),
+        metavar=_braced(HARDWARE_CHOICES),
         default="auto",
         help="hardware profile limiting the model size (default: auto, this machine's memory; "
         "none: no limit unless --max-size)",
     )
     parser.add_argument("--max-size", type=positive_mb, metavar="MB", help="largest model size in MB")
-    parser.add_argument("--framework", choices=get_args(Framework), default="pytorch", help="default: pytorch")
+    parser.add_argument(
+        "--framework",
+        type=_argument_type(canonical_framework),
+        metavar=_braced(FRAMEWORKS),
+        default="pytorch",
+        help="default: pytorch (torch and pt name it too; tf is tensorflow)",
+    )
     parser.add_argument("--allow-gated", action="store_true", help="accept gated, private or disabled models")
     parser.add_argument(
         "--dtype",
-        choices=LOAD_DTYPES,
+        type=_argument_type(_dtype),
+        metavar=_braced(LOAD_DTYPES),
         default="auto",
         help="dtype the test loads the weights in; sizes are at it (default: auto, the checkpoint's stored dtype)",
     )
@@ -161,10 +238,38 @@ def add_selection_args(parser: argparse.ArgumentParser, *, model_type_required: 
     add_registry_arg(parser)
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    """The environment's settings (read once), with --registry applied."""
+def settings_from(args: argparse.Namespace, *, registry_must_exist: bool = True) -> Settings:
+    """The environment's settings (read once), with --registry applied.
+
+    Raises:
+        RegistryError: `--registry` names no file, or one that cannot be opened (checked unless
+            `registry_must_exist` is false: a refresh creates its registry). Only the flag is checked:
+            a registry found by default that is missing or broken is a warning, and selection falls through.
+    """
     settings = Settings.from_env(os.environ)
-    return settings.with_overrides(registry_path=getattr(args, "registry", None))
+    given = getattr(args, "registry", None)
+    if given is not None and registry_must_exist:
+        check_registry_flag(Path(given))
+    return settings.with_overrides(registry_path=given)
+
+
+def check_registry_flag(path: Path) -> None:
+    """Raise unless `path` (given with --registry) is a regular file this process can open.
+
+    Raises:
+        RegistryError: naming the path and why (no such file, a directory, permission denied).
+    """
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        raise RegistryError(path, f"{err.strerror or 'cannot be read'} (given with --registry)") from None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block the open below
+        raise RegistryError(path, "not a regular file (given with --registry)")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as err:
+        raise RegistryError(path, f"{err.strerror or 'cannot be read'} (given with --registry)") from None
 
 
 def request_from(args: argparse.Namespace, *, model_type: str | None = None) -> SelectionRequest:
@@ -207,7 +312,7 @@ def run_guarded(body: Callable[[], int]) -> int:
     except Exception as err:  # the one place every exception ends: a line, or with HF_DEBUG=1 its traceback
         if os.environ.get("HF_DEBUG"):
             raise
-        print(f"error: {terminal_safe(error_line(err))}", file=sys.stderr)
+        print(f"{_error_prefix()}{terminal_safe(error_line(err))}", file=sys.stderr)
         return next((code for error_type, code in ERROR_EXIT_CODES if isinstance(err, error_type)), EXIT_FAILED)
 
 

@@ -16,15 +16,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..core.errors import RegistryError
-from ..core.text import redact_data
+from ..core.text import closest, redact_data, terminal_safe
 from .common import (
+    COMMAND,
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     Parser,
     add_registry_arg,
     add_selection_args,
+    dispatched_by,
+    examples,
     positive_int,
+    prog_for,
     request_from,
     run_guarded,
     settings_from,
@@ -34,15 +38,16 @@ from .common import (
 
 
 def select_main(argv: Sequence[str] | None = None) -> int:
+    prog = prog_for("select", "advanced_model_selection.py")
     parser = Parser(
-        prog="advanced_model_selection.py",
+        prog=prog,
         description="Select the Hub model to test for a model type, task, machine and framework.",
-        epilog=(
-            "examples:\n"
-            "  python advanced_model_selection.py --model-type bert\n"
-            "  python advanced_model_selection.py --model-type gpt2 --hardware cpu-small --json\n"
-            "  python advanced_model_selection.py --model-type t5 --task translation --max-size 300 --explain\n"
-            "  python advanced_model_selection.py --list-tasks | --list-hardware | --detect-hardware"
+        epilog=examples(
+            prog,
+            "--model-type bert",
+            "--model-type gpt2 --hardware cpu-small --json",
+            "--model-type t5 --task translation --max-size 300 --explain",
+            "--list-tasks | --list-hardware | --detect-hardware",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -82,16 +87,17 @@ def _select_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
 
 def lookup_main(argv: Sequence[str] | None = None) -> int:
+    prog = prog_for("lookup", "test_model_lookup_advanced.py")
     parser = Parser(
-        prog="test_model_lookup_advanced.py",
+        prog=prog,
         description="Explore selection: every level's answer side by side, and the candidate table.",
-        epilog=(
-            "examples:\n"
-            "  python test_model_lookup_advanced.py --model-type bert\n"
-            "  python test_model_lookup_advanced.py --model-type llama --hardware cpu-small\n"
-            "  python test_model_lookup_advanced.py --detect-hardware\n"
-            "  python test_model_lookup_advanced.py --list-tasks\n"
-            "  python test_model_lookup_advanced.py --coverage results.jsonl junit-*.xml --html coverage.html"
+        epilog=examples(
+            prog,
+            "--model-type bert",
+            "--model-type llama --hardware cpu-small",
+            "--detect-hardware",
+            "--list-tasks",
+            "--coverage results.jsonl junit-*.xml --html coverage.html",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -136,8 +142,9 @@ def _list_tasks(args: argparse.Namespace) -> int:
     from ..facts import tasks
     from ..selection.chain import known_model_types, open_registry
 
+    settings = settings_from(args)  # an explicit --registry that cannot be opened is an error here too
     try:
-        registry = open_registry(settings_from(args).registry_path)
+        registry = open_registry(settings.registry_path)
     except RegistryError:
         registry = None
     model_type = tasks.canonical_model_type(args.model_type, known_model_types(registry))
@@ -151,15 +158,16 @@ def find_main(argv: Sequence[str] | None = None) -> int:
     from .refresh import VERIFY_REGISTRY, add_refresh_args  # the refresh machinery is for this command only
     from .results import add_merge_args
 
+    prog = prog_for("find", "find_models.py")
     parser = Parser(
-        prog="find_models.py",
+        prog=prog,
         description="List live Hub candidates with exact sizes, verify a model, or refresh the registry.",
-        epilog=(
-            "examples:\n"
-            "  python find_models.py --model-type bert --task fill-mask --limit 5\n"
-            "  python find_models.py --verify google-bert/bert-base-uncased\n"
-            "  python find_models.py --update-registry --model-type bert --model-type gpt2 --summary changes.md\n"
-            "  python find_models.py --merge-results shard-*/results.jsonl --benchmarks benchmarks.json"
+        epilog=examples(
+            prog,
+            "--model-type bert --task fill-mask --limit 5",
+            "--verify google-bert/bert-base-uncased",
+            "--update-registry --model-type bert --model-type gpt2 --summary changes.md",
+            "--merge-results shard-*/results.jsonl --benchmarks benchmarks.json",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -186,7 +194,7 @@ def _find_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     from .refresh import refresh_main_body, wants_refresh_body
     from .results import merge_main_body, wants_merge
 
-    settings = settings_from(args)
+    settings = settings_from(args, registry_must_exist=not (args.update_registry or wants_merge(args)))
     if wants_merge(args):
         return merge_main_body(parser, args, settings)
     if wants_refresh_body(args):
@@ -239,10 +247,10 @@ def generate_main(argv: Sequence[str] | None = None) -> int:
 
 # --- the hf-testgen command -------------------------------------------------------------------
 SUBCOMMANDS: dict[str, tuple[Callable[[Sequence[str] | None], int], str]] = {
-    "select": (select_main, "select the Hub model for a model type (advanced_model_selection.py)"),
-    "generate": (generate_main, "generate pytest files (test_generator_fixed.py)"),
-    "lookup": (lookup_main, "every selection level side by side (test_model_lookup_advanced.py)"),
-    "find": (find_main, "live Hub candidates, verification, registry refresh (find_models.py)"),
+    "select": (select_main, "select the Hub model for a model type"),
+    "generate": (generate_main, "generate pytest files that load and run the selected models"),
+    "lookup": (lookup_main, "every selection level side by side; the coverage matrix of a suite run"),
+    "find": (find_main, "live Hub candidates, verification, registry refresh, results merge"),
 }
 
 
@@ -264,9 +272,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     entry = SUBCOMMANDS.get(args[0])
     if entry is None:
-        print(f"hf-testgen: error: unknown command {args[0]!r}; choose from {', '.join(SUBCOMMANDS)}", file=sys.stderr)
+        close = closest(args[0], list(SUBCOMMANDS), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        shown = terminal_safe(repr(args[0][:60]))
+        choose = ", ".join(SUBCOMMANDS)
+        print(f"{COMMAND}: error: unknown command {shown}{hint}; choose from {choose}", file=sys.stderr)
         return EXIT_USAGE
-    return entry[0](args[1:])
+    with dispatched_by(args[0]):  # usage, help and errors say `hf-testgen SUBCOMMAND`, not the checkout script
+        return entry[0](args[1:])
 
 
 def _usage() -> str:

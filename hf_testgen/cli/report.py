@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,12 +20,56 @@ def _print_json(data: Any) -> int:
     return 0
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, width: int | None = None) -> str:
+    """Aligned columns; on a terminal (or with COLUMNS set) the widest columns wrap so each line fits it."""
     cells = [[str(h) for h in headers]] + [["" if v is None else terminal_safe(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = ["  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    limit = _terminal_width() if width is None else width
+    floors = [min(w, max(len(str(h)), 12)) for w, h in zip(widths, headers, strict=True)]
+    # the first column (a model id, a task, a level) wraps only when the others cannot make room
+    widths = _fit(_fit(widths, [widths[0], *floors[1:]], limit), floors, limit)
+    lines: list[str] = []
+    for number, row in enumerate(cells):
+        lines.extend(_row_lines(row, widths))
+        if number == 0:
+            lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _terminal_width() -> int | None:
+    """The terminal's width, or None when stdout is a file or a pipe and COLUMNS is not set (nothing wraps)."""
+    if "COLUMNS" not in os.environ and not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def _fit(widths: Sequence[int], floors: Sequence[int], limit: int | None) -> list[int]:
+    """Column widths within `limit` characters (two between columns): the column with the most to spare
+    narrows first, none below its floor."""
+    fitted = list(widths)
+    if limit is None:
+        return fitted
+    excess = sum(fitted) + 2 * (len(fitted) - 1) - limit
+    while excess > 0:
+        widest = max(range(len(fitted)), key=lambda i: fitted[i] - floors[i])
+        if fitted[widest] <= floors[widest]:
+            break  # every column at its floor: the line stays too long rather than unreadable
+        fitted[widest] -= 1
+        excess -= 1
+    return fitted
+
+
+def _row_lines(row: Sequence[str], widths: Sequence[int]) -> list[str]:
+    """One table row, as many lines as its tallest wrapped cell."""
+    wrapped = [
+        textwrap.wrap(value, width) or [""] if len(value) > width else [value]
+        for value, width in zip(row, widths, strict=True)
+    ]
+    height = max(len(cell) for cell in wrapped)
+    return [
+        "  ".join((cell[k] if k < len(cell) else "").ljust(w) for cell, w in zip(wrapped, widths, strict=True)).rstrip()
+        for k in range(height)
+    ]
 
 
 def _size(mb: float | None, method: str | None) -> str:
@@ -82,11 +129,13 @@ def print_hardware_profiles(*, as_json: bool) -> int:
 
 
 def print_detected_hardware(*, as_json: bool) -> int:
-    from ..facts.hardware import detect_hardware, profile_for
+    """This machine, the size limit `--hardware auto` (the default) selects under, and the nearest profile."""
+    from ..facts.hardware import detect_hardware, machine_limit, profile_for
 
     info = detect_hardware()
+    limit = machine_limit()
     if as_json:
-        return _print_json(info.to_dict())
+        return _print_json({**info.to_dict(), "auto_limit_mb": limit.limit_mb, "auto_limit": limit.label})
     print(f"RAM: {info.total_ram_mb:,} MB total, {info.available_ram_mb:,} MB available")
     for gpu in info.gpus:
         print(f"GPU {gpu.index}: {gpu.name}, {gpu.memory_mb:,} MB ({gpu.backend})")
@@ -95,8 +144,9 @@ def print_detected_hardware(*, as_json: bool) -> int:
     print(f"Apple MPS: {'available' if info.mps else 'no'}")
     for note in info.notes:
         print(f"note: {note}")
+    print(f"--hardware auto (the default): models up to {limit.limit_mb:,} MB, from {limit.label}")
     profile = profile_for(info)
-    print(f"profile: {profile.name} ({profile.description})")
+    print(f"nearest profile (--hardware {profile.name}): {profile.description}")
     return 0
 
 

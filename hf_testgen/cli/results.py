@@ -90,7 +90,7 @@ def coverage_main_body(parser: argparse.ArgumentParser, args: argparse.Namespace
         parser.error("--html and --markdown need --coverage RESULTS_OR_JUNIT...")
     if args.model_type or args.list_tasks or args.detect_hardware or args.json:
         parser.error("--coverage does not combine with --model-type, --list-tasks, --detect-hardware or --json")
-    settings = settings_from(args)
+    settings = settings_from(args, registry_must_exist=False)  # named only to be protected, not read
     protected = [("a --coverage input", Path(p)) for p in args.coverage]
     protected += [("the registry", settings.registry_path), ("benchmarks.json", settings.benchmarks_path)]
     check_outputs([("--html", args.html), ("--markdown", args.markdown)], protected)

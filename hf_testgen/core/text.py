@@ -158,3 +158,26 @@ def wrap_words(words: Sequence[str], *, indent: str, width: int = 100, separator
 def natural_key(text: str) -> list[object]:
     """Sort key that orders "t5" before "t10"."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def closest(value: str, choices: Sequence[str], *, n: int = 3) -> list[str]:
+    """The valid values nearest to a mistyped `value` (difflib's ratio, best first); [] when none is close."""
+    import difflib  # only for an error message
+
+    return difflib.get_close_matches(value.strip().lower(), list(choices), n=n, cutoff=0.6)
+
+
+def unknown_choice(
+    what: str, value: str, choices: Sequence[str], *, aliases: Sequence[str] = (), listed: str | None = None
+) -> str:
+    """One short line for a value outside a closed set: the value, the closest valid ones, and where the rest are.
+
+    The closest are looked for among `choices` and `aliases` (other accepted spellings). With none
+    close, the line names `choices`, or says where they are listed (`listed`, e.g. "--list-tasks
+    lists them") when there are too many to print.
+    """
+    close = closest(value, [*choices, *aliases])
+    if close:
+        options = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+        return f"unknown {what} {value[:60]!r}; did you mean {options}?"
+    return f"unknown {what} {value[:60]!r}; " + (listed or f"valid: {', '.join(choices)}")

@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..core.records import Framework, WeightFile
+from ..core.errors import UsageError
+from ..core.records import FRAMEWORKS, Framework, WeightFile
+from ..core.text import unknown_choice
+
+# What people type for a framework (torch's and TensorFlow's own short names); the values are `Framework`s.
+FRAMEWORK_ALIASES: dict[str, Framework] = {"torch": "pytorch", "pt": "pytorch", "tf": "tensorflow", "flax": "jax"}
 
 _FILE_EVIDENCE: tuple[tuple[Framework, re.Pattern[str]], ...] = (
     ("pytorch", re.compile(r"(^|/)([^/]*\.safetensors|pytorch_model[^/]*\.bin|[^/]*\.pt|[^/]*\.pth)$")),
@@ -29,6 +34,19 @@ _TAG_EVIDENCE: dict[str, Framework] = {
     "onnx": "onnx",
 }
 _ORDER: tuple[Framework, ...] = ("pytorch", "tensorflow", "jax", "onnx")
+
+
+def canonical_framework(name: str) -> Framework:
+    """`name` as a `Framework` ("torch" and "pt" are pytorch, "tf" tensorflow, "flax" jax; any case).
+
+    Raises:
+        UsageError: one line naming the value and the closest frameworks.
+    """
+    value = name.strip().lower()
+    value = FRAMEWORK_ALIASES.get(value, value)
+    if value in FRAMEWORKS:
+        return value  # type: ignore[return-value]  # checked against the Literal's values
+    raise UsageError(unknown_choice("framework", name, FRAMEWORKS, aliases=tuple(FRAMEWORK_ALIASES)))
 
 
 def frameworks_from_files(siblings: Iterable[WeightFile]) -> tuple[Framework, ...]:

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
+from ..core.errors import UsageError
+from ..core.text import unknown_choice
+
 HardwareKind = Literal["cpu", "gpu"]
 
 
@@ -44,6 +47,18 @@ HARDWARE_PROFILES: dict[str, HardwareProfile] = {
 
 # What a request's `hardware` may be: a profile, "auto" (this machine, the default) or "none" (no limit).
 HARDWARE_CHOICES: tuple[str, ...] = (*HARDWARE_PROFILES, "auto", "none")
+
+
+def canonical_hardware(name: str) -> str:
+    """`name` as a `HARDWARE_CHOICES` value (any case, surrounding spaces ignored).
+
+    Raises:
+        UsageError: one line naming the value and the closest profiles ("gpu-smal": gpu-small).
+    """
+    value = name.strip().lower()
+    if value in HARDWARE_CHOICES:
+        return value
+    raise UsageError(unknown_choice("hardware profile", name, HARDWARE_CHOICES))
 
 # A model's weights may use at most this share of a device's memory (the rest: activations,
 # the framework, other processes). RAM is shared with everything else, so CPUs get less.

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..core.config import PACKAGE_DATA_DIR
 from ..core.errors import UnknownModelTypeError, UnsupportedTaskError, UsageError
+from ..core.text import unknown_choice
 
 TASK_TO_MODEL_TYPES: dict[str, tuple[str, ...]] = {
     "text-classification": ("bert", "distilbert", "roberta", "albert", "electra", "xlm-roberta", "deberta"),
@@ -151,19 +152,13 @@ def canonical_task(task: str) -> str:
     """The canonical name of a task ("sentiment-analysis" → "text-classification").
 
     Raises:
-        UsageError: the task is unknown; the message lists the valid ones.
+        UsageError: the task is unknown; one line with the closest tasks and aliases (--list-tasks lists all).
     """
     name = task.strip().lower().replace("_", "-")
     name = TASK_ALIASES.get(name, name)
     if name not in all_tasks():
-        import difflib  # only for the error message
-
-        close = difflib.get_close_matches(name, all_tasks(), n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise UsageError(
-            f"unknown task {task!r}{hint}; valid tasks: {', '.join(all_tasks())}; "
-            f"aliases: {', '.join(f'{a}={t}' for a, t in sorted(TASK_ALIASES.items()))}"
-        )
+        listed = f"--list-tasks lists all {len(all_tasks())} tasks and their aliases"
+        raise UsageError(unknown_choice("task", task, all_tasks(), aliases=tuple(TASK_ALIASES), listed=listed))
     return name
 
 

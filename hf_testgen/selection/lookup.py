@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..core.config import Settings
 from ..core.errors import LevelSkipped
 from ..core.records import ModelCandidate, Note, Selection
-from .chain import LEVELS, SelectionRequest, make_selection, no_fit_error, prepare_chain
+from .chain import LEVELS, SelectionRequest, _Chain, make_selection, no_fit_error, prepare_chain, size_step_down
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def compare_levels(request: SelectionRequest, settings: Settings) -> Comparison:
     first: tuple[ModelCandidate, str] | None = None
     for name, level in LEVELS:
         try:
-            chosen = level(chain)
+            chosen = _step_down_within(chain, first[0]) if first and level is size_step_down else level(chain)
         except LevelSkipped as skipped:
             chain.notes.append(Note(skipped.severity, str(skipped)))
             answers.append(LevelAnswer(name, None, None, None, str(skipped)))
@@ -66,3 +66,21 @@ def compare_levels(request: SelectionRequest, settings: Settings) -> Comparison:
         failure=failure,
         notes=tuple(chain.notes),
     )
+
+
+def _step_down_within(chain: _Chain, pick: ModelCandidate) -> ModelCandidate:
+    """The size-fallback row once an earlier level has picked: a step down never names a model larger
+    than the pick (the largest that fits could be bigger than a pick ranked first for other reasons).
+
+    Runs the level under the pick's size as the limit, then restores the chain's limit and rejections,
+    so the candidate table shows what the real chain decided.
+    """
+    saved = chain.constraints, dict(chain.rejected)
+    own_limit = chain.constraints.max_size_mb
+    weights = chain.constraints.weights(pick)
+    cap = max(weights.bytes / 1_000_000, weights.mb)  # the pick itself fits, whichever way it is rounded
+    chain.constraints = replace(chain.constraints, max_size_mb=cap if own_limit is None else min(cap, own_limit))
+    try:
+        return size_step_down(chain)
+    finally:
+        chain.constraints, chain.rejected = saved
