@@ -137,12 +137,13 @@ def run_suite(
     work.mkdir(parents=True, exist_ok=True)
     junit, results = work / "junit.xml", work / "results.jsonl"
     env = dict(
-        {key: value for key, value in env.items() if not key.startswith("HF_TESTGEN_")},
+        {key: value for key, value in env.items() if not key.startswith(("HF_TESTGEN_", "PYTEST_XDIST_"))},
         HF_TESTGEN_RESULTS=str(results),
         TRANSFORMERS_VERBOSITY="error",
         TOKENIZERS_PARALLELISM="false",
         HF_HUB_DISABLE_PROGRESS_BARS="1",
-    )  # OMP_NUM_THREADS is the caller's: the plugin gives each xdist worker its share of the cores
+    )  # OMP_NUM_THREADS is the caller's: the plugin gives each xdist worker its share of the cores; an outer
+    # xdist worker's PYTEST_XDIST_* variables are not this run's
     command = [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "--noconftest"]
     command += ["--import-mode=importlib", "-o", "addopts=", f"--junitxml={junit}"]
     command += ["-n", str(workers), "--dist", dist] if workers else ["-p", "no:xdist"]

@@ -15,20 +15,19 @@ from hf_testgen.testing.plugin import worker_threads
 
 
 @pytest.mark.parametrize(
-    ("env", "cpus", "expected"),
+    ("workers", "env", "cpus", "expected"),
     [
-        ({"PYTEST_XDIST_WORKER_COUNT": "2"}, 2, "1"),
-        ({"PYTEST_XDIST_WORKER_COUNT": "2"}, 16, "8"),
-        ({"PYTEST_XDIST_WORKER_COUNT": "4"}, 2, "1"),  # more workers than cores: still one thread each
-        ({"PYTEST_XDIST_WORKER_COUNT": "2"}, None, "1"),  # os.cpu_count() may not know
-        ({"PYTEST_XDIST_WORKER_COUNT": "2", "OMP_NUM_THREADS": "3"}, 2, None),  # the run's own choice stays
-        ({}, 2, None),  # not an xdist worker: torch's default
-        ({"PYTEST_XDIST_WORKER_COUNT": "two"}, 2, None),
-        ({"PYTEST_XDIST_WORKER_COUNT": "0"}, 2, None),
+        (2, {}, 2, "1"),
+        (2, {}, 16, "8"),
+        (4, {}, 2, "1"),  # more workers than cores: still one thread each
+        (2, {}, None, "1"),  # os.cpu_count() may not know
+        (2, {"OMP_NUM_THREADS": "3"}, 2, None),  # the run's own choice stays
+        (None, {}, 2, None),  # not an xdist worker: torch's default
+        (0, {}, 2, None),
     ],
 )
-def test_each_worker_gets_its_share_of_the_cores(env, cpus, expected):
-    assert worker_threads(env, cpus) == expected
+def test_each_worker_gets_its_share_of_the_cores(workers, env, cpus, expected):
+    assert worker_threads(workers, env, cpus) == expected
 
 
 PROBE = '''
@@ -69,7 +68,9 @@ def test_two_workers_use_one_thread_each_and_exit_without_the_final_collection(l
     rows = {row["worker"]: row for row in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     share = str(max(1, (os.cpu_count() or 1) // 2))
     assert set(rows) == {None, "gw0", "gw1"}, rows  # the controller and both workers exited normally
-    for worker in ("gw0", "gw1"):
-        assert rows[worker]["omp"] == share and rows[worker]["torch_threads"] == int(share), rows
-        assert rows[worker]["frozen"] > 100_000, rows  # torch's and transformers' objects, frozen at the end
+    loaded = [rows[worker] for worker in ("gw0", "gw1") if rows[worker]["torch_threads"] is not None]
+    assert loaded, rows  # xdist may give both files to one worker; at least one loaded a model
+    for row in loaded:
+        assert row["omp"] == share and row["torch_threads"] == int(share), rows
+        assert row["frozen"] > 100_000, rows  # torch's and transformers' objects, frozen at the end
     assert rows[None]["frozen"] == 0 and rows[None]["torch_threads"] is None, rows  # the controller loads no model

@@ -41,17 +41,17 @@ VERDICT_RANK = {"skipped": 1, "passed": 2, "failed": 3}
 _models_loaded = False  # whether this process loaded a generated module's model (then gc.freeze at exit)
 
 
-def worker_threads(env: Mapping[str, str], cpu_count: int | None) -> str | None:
-    """OMP_NUM_THREADS for this process: in an xdist worker that has no value from the run, the worker's
-    share of the cores (at least 1); None when nothing should be set."""
-    workers = env.get("PYTEST_XDIST_WORKER_COUNT", "")
-    if env.get("OMP_NUM_THREADS") or not workers.isdigit() or int(workers) < 1:
+def worker_threads(workers: int | None, env: Mapping[str, str], cpu_count: int | None) -> str | None:
+    """OMP_NUM_THREADS for this process: in one of `workers` xdist workers (None: not a worker) whose run sets
+    no value, the worker's share of the cores (at least 1); None when nothing should be set."""
+    if not workers or workers < 1 or env.get("OMP_NUM_THREADS"):
         return None
-    return str(max(1, (cpu_count or 1) // int(workers)))
+    return str(max(1, (cpu_count or 1) // workers))
 
 
 def pytest_configure(config) -> None:
-    threads = worker_threads(os.environ, os.cpu_count())
+    workerinput = getattr(config, "workerinput", None)  # set by pytest-xdist in its workers only
+    threads = worker_threads(workerinput and workerinput.get("workercount"), os.environ, os.cpu_count())
     if threads is not None:  # before torch is imported: the plugin imports it only when a model loads
         os.environ["OMP_NUM_THREADS"] = threads
 
