@@ -13,12 +13,20 @@ its tests ask for these fixtures:
   transformers documents for that checkpoint (DOCUMENTED_OUTPUT) is a claim about it alone.
 - `reference`: the same rule for the outputs transformers' own integration tests state for MODEL_ID
   (REFERENCE_TESTS, replayed from hf_testgen/data/reference_outputs.json).
+
+Two things keep `pytest -n N` (pytest-xdist) from paying twice per worker: each worker gets its share of
+the cores for torch's threads (OMP_NUM_THREADS, unless the run sets it), not all of them, so N workers do
+not oversubscribe the machine; and a process that loaded a model freezes the garbage collector at the end,
+so the interpreter's exit does not walk the ~400,000 objects torch and transformers leave (one to several
+seconds per worker, which xdist waits for before the run ends).
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import os
+from collections.abc import Mapping
 
 import pytest
 
@@ -30,6 +38,30 @@ DEVICES = ("cpu", "cuda", "mps")
 PROPERTY_PREFIX = "hf_testgen_"
 # Several semantic tests share one verdict per device: a failure outweighs a pass, a pass a skip.
 VERDICT_RANK = {"skipped": 1, "passed": 2, "failed": 3}
+
+
+_models_loaded = False  # whether this process loaded a generated module's model (then gc.freeze at exit)
+
+
+def worker_threads(workers: int | None, env: Mapping[str, str], cpu_count: int | None) -> str | None:
+    """OMP_NUM_THREADS for this process: in one of `workers` xdist workers (None: not a worker) whose run sets
+    no value, the worker's share of the cores (at least 1); None when nothing should be set."""
+    if not workers or workers < 1 or env.get("OMP_NUM_THREADS"):
+        return None
+    return str(max(1, (cpu_count or 1) // workers))
+
+
+def pytest_configure(config) -> None:
+    workerinput = getattr(config, "workerinput", None)  # set by pytest-xdist in its workers only
+    threads = worker_threads(workerinput and workerinput.get("workercount"), os.environ, os.cpu_count())
+    if threads is not None:  # before torch is imported: the plugin imports it only when a model loads
+        os.environ["OMP_NUM_THREADS"] = threads
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config) -> None:
+    if _models_loaded:
+        gc.freeze()  # objects stay alive until exit, so the exit skips the final collection's walk over them
 
 
 def is_generated(module) -> bool:
@@ -103,6 +135,8 @@ def device(request) -> str:
 
 @pytest.fixture(scope="module")
 def loaded_model(request, hf_testgen_settings):
+    global _models_loaded
+    _models_loaded = True
     model = ModelUnderTest(Target.from_module(request.module, hf_testgen_settings), hf_testgen_settings)
     yield model
     model.write_results()
