@@ -124,14 +124,16 @@ def test_a_failed_hub_still_falls_back(local_hub, tmp_path):
     assert selection.source != "api" and any("server_error" in note.text for note in selection.notes)
 
 
-def _select_command(local_hub, tmp_path) -> int:
-    return cli.select_main(["--model-type", "bert", "--registry", str(tmp_path / "none.json"), "--hardware", "none"])
+def _select_command(local_hub, tmp_path, monkeypatch) -> int:
+    """select for bert with no registry (a missing default registry is a warning; a missing --registry an error)."""
+    monkeypatch.setenv("HF_TESTGEN_REGISTRY", str(tmp_path / "none.json"))
+    return cli.select_main(["--model-type", "bert", "--hardware", "none"])
 
 
 def test_a_bug_in_a_command_is_one_line_and_exit_1(local_hub, tmp_path, monkeypatch, capsys):
     clean_command_env(monkeypatch, tmp_path, HF_ENDPOINT=local_hub.url, unset=("HF_DEBUG",))
     _our_code_fails(monkeypatch, RuntimeError("test double: a bug of ours\nsecond line"))
-    assert _select_command(local_hub, tmp_path) == 1
+    assert _select_command(local_hub, tmp_path, monkeypatch) == 1
     line = one_line(capsys.readouterr().err)
     assert line.startswith("error: internal error (a bug in hf-testgen): RuntimeError: test double: a bug of ours")
     assert "HF_DEBUG=1" in line and "Hub" not in line
@@ -141,7 +143,7 @@ def test_a_bug_in_a_command_with_hf_debug_is_its_traceback(local_hub, tmp_path, 
     clean_command_env(monkeypatch, tmp_path, HF_ENDPOINT=local_hub.url, HF_DEBUG="1")
     _our_code_fails(monkeypatch, RuntimeError("test double: a bug of ours"))
     with pytest.raises(RuntimeError, match="test double"):  # run_guarded re-raises: Python prints the traceback
-        _select_command(local_hub, tmp_path)
+        _select_command(local_hub, tmp_path, monkeypatch)
 
 
 # --- the source: nothing caught wholesale, no private huggingface_hub names ------------------------
