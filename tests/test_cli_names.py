@@ -22,7 +22,12 @@ from hf_testgen.facts.frameworks import canonical_framework
 from hf_testgen.facts.hardware import canonical_hardware, machine_limit
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = {"select": "advanced_model_selection.py", "lookup": "test_model_lookup_advanced.py", "find": "find_models.py"}
+SCRIPTS = {
+    "select": "advanced_model_selection.py",
+    "lookup": "test_model_lookup_advanced.py",
+    "find": "find_models.py",
+    "generate": "test_generator_fixed.py",
+}
 SHORT = 150  # what "one short line" means here, program name included (the unknown-task line was ~900 characters)
 
 
@@ -259,3 +264,12 @@ def test_the_lookup_tables_fit_a_narrow_terminal(tmp_path):
     assert result.returncode == 0, result.stderr
     assert max(len(line) for line in result.stdout.splitlines()) <= 100
     assert "google-t5/t5-small" in result.stdout and "google/flan-t5-large" in result.stdout
+
+
+def test_all_prints_each_skip_once(env, tmp_path, capsys):
+    """`--all` used to print every skip live and again in the summary."""
+    code = exit_code(cli.generate_main, ["--all", "--hardware", "cpu-small", "--output-dir", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    skips = [line.strip() for line in (out + err).splitlines() if ": skipped: " in line]  # live lines went to stderr
+    assert code == 0 and skips, out[-2000:]
+    assert len(skips) == len(set(skips)), [line for line in skips if skips.count(line) > 1][:3]

@@ -33,8 +33,10 @@ from .common import (
     EXIT_OK,
     Parser,
     add_selection_args,
+    examples,
     non_empty_path,
     os_error_line,
+    prog_for,
     request_from,
     run_guarded,
     settings_from,
@@ -45,18 +47,19 @@ __all__ = ["all_model_types", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    prog = prog_for("generate", "test_generator_fixed.py")
     parser = Parser(
-        prog="test_generator_fixed.py",
+        prog=prog,
         description="Generate pytest files that load the selected Hub model and run one real inference.",
-        epilog=(
-            "examples:\n"
-            "  python test_generator_fixed.py --generate bert\n"
-            "  python test_generator_fixed.py --generate t5 --task translation --max-size 300 --verify\n"
-            "  python test_generator_fixed.py --batch-generate bert,gpt2,t5 --output-dir tests/generated\n"
-            "  python test_generator_fixed.py --all --hardware cpu-small\n"
-            "  python test_generator_fixed.py --all --shard 2/4 --output-dir shard-2\n"
-            "  python test_generator_fixed.py --generate bert --model prajjwal1/bert-tiny --dry-run\n"
-            "  python test_generator_fixed.py --list-families"
+        epilog=examples(
+            prog,
+            "--generate bert",
+            "--generate t5 --task translation --max-size 300 --verify",
+            "--batch-generate bert,gpt2,t5 --output-dir tests/generated",
+            "--all --hardware cpu-small",
+            "--all --shard 2/4 --output-dir shard-2",
+            "--generate bert --model prajjwal1/bert-tiny --dry-run",
+            "--list-families",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -234,7 +237,8 @@ def _run_batch(requests: list[GenerationRequest], args: argparse.Namespace, sett
         fresh = [n for n in outcome.notes if n.severity == "warning" and n not in warned]
         warned.update(fresh)  # a batch would repeat the same stale-registry line for every type
         print_notes(fresh, explain=False)
-        _show(outcome, dry_run=args.dry_run)
+        if outcome.status != "skipped":  # the summary lists every skip once, after the batch
+            _show(outcome, dry_run=args.dry_run)
     if args.verify:
         problems = verification_problems(outcomes, dry_run=args.dry_run)
         outcomes = [
