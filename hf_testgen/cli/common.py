@@ -94,6 +94,18 @@ def examples(prog: str, *arguments: str) -> str:
     return "examples:\n" + "\n".join(f"  {start} {line}" for line in arguments)
 
 
+
+def command_parser(subcommand: str, script: str, description: str, *example_arguments: str) -> Parser:
+    """A command's parser: named for how it was run (`prog_for`), with its examples as the epilog."""
+    prog = prog_for(subcommand, script)
+    return Parser(
+        prog=prog,
+        description=description,
+        epilog=examples(prog, *example_arguments),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 # --- argument types -------------------------------------------------------------------------------
 def _argument_type(parse: Callable[[str], str]) -> Callable[[str], str]:
     """An argparse type from a facts parser: its UsageError becomes argparse's one-line usage error."""

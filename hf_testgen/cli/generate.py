@@ -31,12 +31,10 @@ from ..selection.request import size_limit
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
-    Parser,
     add_selection_args,
-    examples,
+    command_parser,
     non_empty_path,
     os_error_line,
-    prog_for,
     request_from,
     run_guarded,
     settings_from,
@@ -47,21 +45,17 @@ __all__ = ["all_model_types", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    prog = prog_for("generate", "test_generator_fixed.py")
-    parser = Parser(
-        prog=prog,
-        description="Generate pytest files that load the selected Hub model and run one real inference.",
-        epilog=examples(
-            prog,
-            "--generate bert",
-            "--generate t5 --task translation --max-size 300 --verify",
-            "--batch-generate bert,gpt2,t5 --output-dir tests/generated",
-            "--all --hardware cpu-small",
-            "--all --shard 2/4 --output-dir shard-2",
-            "--generate bert --model prajjwal1/bert-tiny --dry-run",
-            "--list-families",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "generate",
+        "test_generator_fixed.py",
+        "Generate pytest files that load the selected Hub model and run one real inference.",
+        "--generate bert",
+        "--generate t5 --task translation --max-size 300 --verify",
+        "--batch-generate bert,gpt2,t5 --output-dir tests/generated",
+        "--all --hardware cpu-small",
+        "--all --shard 2/4 --output-dir shard-2",
+        "--generate bert --model prajjwal1/bert-tiny --dry-run",
+        "--list-families",
     )
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--generate", metavar="TYPE", help="one model type, e.g. bert, gpt-j, whisper")

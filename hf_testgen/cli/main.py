@@ -22,13 +22,11 @@ from .common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    Parser,
     add_registry_arg,
     add_selection_args,
+    command_parser,
     dispatched_by,
-    examples,
     positive_int,
-    prog_for,
     request_from,
     run_guarded,
     settings_from,
@@ -38,18 +36,14 @@ from .common import (
 
 
 def select_main(argv: Sequence[str] | None = None) -> int:
-    prog = prog_for("select", "advanced_model_selection.py")
-    parser = Parser(
-        prog=prog,
-        description="Select the Hub model to test for a model type, task, machine and framework.",
-        epilog=examples(
-            prog,
-            "--model-type bert",
-            "--model-type gpt2 --hardware cpu-small --json",
-            "--model-type t5 --task translation --max-size 300 --explain",
-            "--list-tasks | --list-hardware | --detect-hardware",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "select",
+        "advanced_model_selection.py",
+        "Select the Hub model to test for a model type, task, machine and framework.",
+        "--model-type bert",
+        "--model-type gpt2 --hardware cpu-small --json",
+        "--model-type t5 --task translation --max-size 300 --explain",
+        "--list-tasks | --list-hardware | --detect-hardware",
     )
     add_selection_args(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -87,19 +81,15 @@ def _select_body(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
 
 
 def lookup_main(argv: Sequence[str] | None = None) -> int:
-    prog = prog_for("lookup", "test_model_lookup_advanced.py")
-    parser = Parser(
-        prog=prog,
-        description="Explore selection: every level's answer side by side, and the candidate table.",
-        epilog=examples(
-            prog,
-            "--model-type bert",
-            "--model-type llama --hardware cpu-small",
-            "--detect-hardware",
-            "--list-tasks",
-            "--coverage results.jsonl junit-*.xml --html coverage.html",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "lookup",
+        "test_model_lookup_advanced.py",
+        "Explore selection: every level's answer side by side, and the candidate table.",
+        "--model-type bert",
+        "--model-type llama --hardware cpu-small",
+        "--detect-hardware",
+        "--list-tasks",
+        "--coverage results.jsonl junit-*.xml --html coverage.html",
     )
     from .results import add_coverage_args
 
@@ -158,18 +148,14 @@ def find_main(argv: Sequence[str] | None = None) -> int:
     from .refresh import VERIFY_REGISTRY, add_refresh_args  # the refresh machinery is for this command only
     from .results import add_merge_args
 
-    prog = prog_for("find", "find_models.py")
-    parser = Parser(
-        prog=prog,
-        description="List live Hub candidates with exact sizes, verify a model, or refresh the registry.",
-        epilog=examples(
-            prog,
-            "--model-type bert --task fill-mask --limit 5",
-            "--verify google-bert/bert-base-uncased",
-            "--update-registry --model-type bert --model-type gpt2 --summary changes.md",
-            "--merge-results shard-*/results.jsonl --benchmarks benchmarks.json",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "find",
+        "find_models.py",
+        "List live Hub candidates with exact sizes, verify a model, or refresh the registry.",
+        "--model-type bert --task fill-mask --limit 5",
+        "--verify google-bert/bert-base-uncased",
+        "--update-registry --model-type bert --model-type gpt2 --summary changes.md",
+        "--merge-results shard-*/results.jsonl --benchmarks benchmarks.json",
     )
     parser.add_argument("--model-type", action="append", metavar="TYPE", help="model type (repeatable for updates)")
     parser.add_argument("--task", help="pipeline tag to filter on")
