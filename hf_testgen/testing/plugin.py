@@ -103,17 +103,29 @@ def record_target_properties(item: pytest.Item) -> None:
     module = getattr(item, "module", None)
     if not is_generated(module):
         return
-    try:
-        target = Target.from_module(module, RuntimeSettings.from_env(os.environ))
-    except (TypeError, ValueError):
-        return  # the hf_testgen_settings and loaded_model fixtures report it
-    values = {"model_type": target.model_type, "task": target.task, "model_id": target.model_id}
-    values["revision"] = target.revision or ""
+    values = dict(_target_properties(module))
+    if not values:
+        return  # the hf_testgen_settings and loaded_model fixtures report what is wrong
     callspec = getattr(item, "callspec", None)
     missing = device_missing(callspec.params["device"]) if callspec and "device" in callspec.params else None
     if missing:
         values["device_missing"] = missing
     item.user_properties.extend((PROPERTY_PREFIX + name, value) for name, value in values.items())
+
+
+@functools.cache
+def _target_properties(module) -> tuple[tuple[str, str], ...]:
+    """A generated module's coverage key, read once per module (not per test): () when its constants are bad."""
+    try:
+        target = Target.from_module(module, RuntimeSettings.from_env(os.environ))
+    except (TypeError, ValueError):
+        return ()
+    return (
+        ("model_type", target.model_type),
+        ("task", target.task),
+        ("model_id", target.model_id),
+        ("revision", target.revision or ""),
+    )
 
 
 @pytest.fixture(scope="session")
