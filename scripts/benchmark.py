@@ -198,6 +198,38 @@ def suite_parallel_ratio(rounds: int = 2, copies: int = 3, dists: tuple[str, ...
         f"tiny-model suite ({len(files)} files, weights cached, best of {rounds}) on {os.cpu_count()} cores: "
         f"{figures} (target: -n 2 >= 1.6x serial); the local Hub's CPU in those runs: {hub}"
     )
+    print(parallel_ceiling(serial, len(files), fixed_cost_s(rounds)))
+
+
+# What every pytest process pays before its first test can run: the interpreter, pytest and its plugins, and
+# the torch and transformers imports a model's first load triggers (modeling_utils is what every model needs).
+FIXED_COST_COMMAND = (
+    "import pytest, hf_testgen.testing.plugin, torch, transformers; from transformers import PreTrainedModel"
+)
+
+
+def fixed_cost_s(rounds: int) -> float:
+    """Best wall time of a fresh process paying the fixed cost (bytecode already cached by the suite's runs)."""
+    walls = []
+    for _ in range(max(rounds, 2)):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", FIXED_COST_COMMAND], check=True, capture_output=True)
+        walls.append(time.perf_counter() - started)
+    return min(walls)
+
+
+def parallel_ceiling(serial_s: float, files: int, fixed_s: float, target: float = 1.6) -> str:
+    """Amdahl's law for `-n 2` on this suite: each worker pays `fixed_s` again (in parallel, so it is never
+    shared out), and only the rest of the serial run, the tests' own work, can be split in two."""
+    work = max(serial_s - fixed_s, 1e-9)
+    ceiling = serial_s / (fixed_s + work / 2)
+    # (F + n w) / (F + n w / 2) >= target  <=>  n >= F (target - 1) / (w (1 - target / 2))
+    needed = fixed_s * (target - 1) / ((work / files) * (1 - target / 2)) if target < 2 else float("inf")
+    return (
+        f"  why: each process's fixed cost (start, pytest, torch and transformers imports) is {fixed_s:.1f} s of "
+        f"the {serial_s:.1f} s serial run; the tests' own work is {work:.1f} s ({work / files * 1000:.0f} ms a "
+        f"file), so -n 2 can at best reach {ceiling:.2f}x here; {target}x needs about {needed:.0f} such files"
+    )
 
 
 def merge_time(lines: int = 10_000) -> None:
